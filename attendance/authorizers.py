@@ -1,0 +1,47 @@
+"""Who may see what. One small function per object, tested in test_authorizers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Pupil, RegistrationGroup, User
+from .roles import Role, has_role
+
+
+def can_see_all_pupils(user: User) -> bool:
+    return user.has_perm("attendance.view_all_pupils")
+
+
+def group_authorized(user: User, group: RegistrationGroup) -> bool:
+    if can_see_all_pupils(user):
+        return True
+    return group.teachers.filter(pk=user.pk).exists()
+
+
+def pupil_authorized(user: User, pupil: Pupil) -> bool:
+    if can_see_all_pupils(user):
+        return True
+    if pupil.registration_group_id is None:
+        return False
+    return pupil.registration_group.teachers.filter(pk=user.pk).exists()
+
+
+def require_pupil(user: User, pupil: Pupil) -> None:
+    # 404 rather than 403: a teacher should not learn that a pupil exists.
+    if not pupil_authorized(user, pupil):
+        raise Http404("No such pupil")
+
+
+def require_group(user: User, group: RegistrationGroup) -> None:
+    if not group_authorized(user, group):
+        raise Http404("No such class")
+
+
+def require_perm(user: User, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def is_governor_only(user: User) -> bool:
+    return has_role(user, Role.GOVERNOR) and not user.has_perm("attendance.view_all_pupils")

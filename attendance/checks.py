@@ -1,0 +1,28 @@
+"""Production checks, run by `manage.py check --deploy`."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def check_production_settings(app_configs, **kwargs):
+    errors = []
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY or len(settings.SECRET_KEY) < 50:
+        errors.append(
+            Error(
+                "SECRET_KEY is the development key or too short.",
+                hint="Set SECRET_KEY in the environment to 50+ random characters.",
+                id="rollcall.E001",
+            )
+        )
+    if settings.DEBUG:
+        errors.append(Error("DEBUG is on.", hint="Unset DEBUG in production.", id="rollcall.E002"))
+    if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+        errors.append(
+            Error(
+                "Email goes nowhere: parents would never receive letters.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.org:587",
+                id="rollcall.E003",
+            )
+        )
+    return errors

@@ -1,0 +1,155 @@
+"""The statutory attendance codes: the one place Rollcall knows them.
+
+Source: The School Attendance (Pupil Registration) (England) Regulations 2024
+and DfE "Working together to improve school attendance" (August 2024). Every
+other module asks this one what a code means, how it counts in the DfE
+statistics, whether it counts toward the penalty-notice threshold and who may
+enter it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    PRESENT = "present"
+    APPROVED_ACTIVITY = "approved educational activity"
+    AUTHORISED = "authorised absence"
+    UNAUTHORISED = "unauthorised absence"
+    NOT_POSSIBLE = "not a possible session"
+    ADMINISTRATIVE = "not a possible session (administrative)"
+
+
+class EnteredBy(StrEnum):
+    # Teachers take the register; every other code is for office and
+    # attendance staff, and authorising an absence is the head's decision.
+    TEACHER = "teacher"
+    OFFICE = "office"
+
+
+@dataclass(frozen=True)
+class AttendanceCode:
+    code: str
+    meaning: str
+    category: Category
+    counts_toward_threshold: bool = False
+    entered_by: EnteredBy = EnteredBy.OFFICE
+    in_use: bool = True
+
+    @property
+    def is_possible_session(self) -> bool:
+        return self.category not in (Category.NOT_POSSIBLE, Category.ADMINISTRATIVE)
+
+    @property
+    def counts_as_attending(self) -> bool:
+        """Present or at an approved educational activity (the DfE numerator)."""
+        return self.category in (Category.PRESENT, Category.APPROVED_ACTIVITY)
+
+    @property
+    def is_absence(self) -> bool:
+        return self.category in (Category.AUTHORISED, Category.UNAUTHORISED)
+
+    @property
+    def teacher_may_enter(self) -> bool:
+        return self.entered_by is EnteredBy.TEACHER
+
+
+_C = AttendanceCode
+P, A, AU, UN, NP, AD = (
+    Category.PRESENT,
+    Category.APPROVED_ACTIVITY,
+    Category.AUTHORISED,
+    Category.UNAUTHORISED,
+    Category.NOT_POSSIBLE,
+    Category.ADMINISTRATIVE,
+)
+T = EnteredBy.TEACHER
+
+CODES: dict[str, AttendanceCode] = {
+    c.code: c
+    for c in [
+        _C("/", "Present (AM)", P, entered_by=T),
+        _C("\\", "Present (PM)", P, entered_by=T),
+        _C("L", "Late, arrived before the register closed", P, entered_by=T),
+        _C("K", "Attending education provision arranged by the local authority", A),
+        _C("V", "Attending an educational visit or trip", A),
+        _C("P", "Participating in a supervised sporting activity", A),
+        _C("W", "Attending work experience", A),
+        _C("B", "Attending any other approved educational activity", A),
+        _C("D", "Dual registered: attending the other school", NP),
+        _C("C1", "Leave: regulated performance or regulated employment abroad", AU),
+        _C("M", "Leave: medical or dental appointment", AU),
+        _C("J1", "Leave: interview for employment or admission to another institution", AU),
+        _C("S", "Leave: study for a public examination", AU),
+        _C("X", "Non-compulsory school age pupil not required to attend", NP),
+        _C("C2", "Leave: compulsory school age pupil on a part-time timetable", AU),
+        _C("C", "Leave: exceptional circumstances", AU),
+        _C("T", "Parent travelling for occupational purposes (mobile child)", AU),
+        _C("R", "Religious observance", AU),
+        _C("I", "Illness (not a medical or dental appointment)", AU),
+        _C("E", "Suspended or permanently excluded, no alternative provision", AU),
+        _C("G", "Holiday not granted by the school", UN, counts_toward_threshold=True),
+        # N is unauthorised until replaced by a definitive code.
+        _C("N", "Reason for absence not yet established", UN, entered_by=T),
+        _C("O", "Absent in other or unknown circumstances", UN, counts_toward_threshold=True),
+        _C("U", "Arrived after the register closed", UN, counts_toward_threshold=True),
+        _C("Y1", "Unable to attend: transport normally provided not available", NP),
+        _C("Y2", "Unable to attend: widespread disruption to travel", NP),
+        _C("Y3", "Unable to attend: part of the school premises closed", NP),
+        _C("Y4", "Unable to attend: whole school site unexpectedly closed", NP),
+        _C("Y5", "Unable to attend: in criminal justice detention", NP),
+        _C("Y6", "Unable to attend: public health guidance or law", NP),
+        _C("Y7", "Unable to attend: any other unavoidable cause", NP),
+        _C("Q", "Unable to attend: lack of access arrangements", NP),
+        _C("Z", "Prospective pupil not on the admission register", AD),
+        _C("#", "Planned whole or partial school closure", AD),
+        # Withdrawn codes: never entered again, but historic marks keep their
+        # original meaning in the statistics.
+        _C("H", "Agreed holiday (withdrawn August 2024)", AU, in_use=False),
+        _C("J", "Interview (withdrawn August 2024)", A, in_use=False),
+        _C(
+            "Y",
+            "Unable to attend due to exceptional circumstances (withdrawn 2024)",
+            NP,
+            in_use=False,
+        ),
+        _C("F", "Extended family holiday (withdrawn)", AU, in_use=False),
+    ]
+}
+
+PRESENT_AM = "/"
+PRESENT_PM = "\\"
+LATE = "L"
+LATE_AFTER_CLOSE = "U"
+NO_REASON_YET = "N"
+
+
+def get(code: str) -> AttendanceCode:
+    try:
+        return CODES[code]
+    except KeyError:
+        raise ValueError(f"{code!r} is not an attendance code") from None
+
+
+def in_use() -> list[AttendanceCode]:
+    return [c for c in CODES.values() if c.in_use]
+
+
+def enterable_by_teacher() -> list[AttendanceCode]:
+    return [c for c in in_use() if c.teacher_may_enter]
+
+
+def threshold_codes() -> frozenset[str]:
+    return frozenset(c.code for c in CODES.values() if c.counts_toward_threshold)
+
+
+def codes_in(*categories: Category) -> frozenset[str]:
+    return frozenset(c.code for c in CODES.values() if c.category in categories)
+
+
+def choices(include_withdrawn: bool = False) -> list[tuple[str, str]]:
+    return [
+        (c.code, f"{c.code} – {c.meaning}") for c in CODES.values() if include_withdrawn or c.in_use
+    ]

@@ -1,0 +1,416 @@
+"""CSV import and export of pupils and contacts, all or nothing.
+
+A school's MIS export is checked row by row before anything is written: if
+any row is bad the whole file is rejected, every bad row is reported with its
+number and reason, and the database is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from .models import AcademicYear, Contact, Pupil, PupilContact, RegistrationGroup, School, YearGroup
+from .upn import upn_problem
+
+PUPIL_COLUMNS = [
+    "upn",
+    "legal_first_name",
+    "legal_middle_names",
+    "legal_surname",
+    "preferred_first_name",
+    "preferred_surname",
+    "date_of_birth",
+    "sex",
+    "year_group",
+    "registration_group",
+    "admission_date",
+    "leaving_date",
+    "free_school_meals",
+    "pupil_premium",
+    "send",
+    "eal",
+    "looked_after",
+    "has_social_worker",
+    "social_worker_name",
+    "social_worker_phone",
+    "social_worker_email",
+    "young_carer",
+    "gypsy_roma_traveller",
+    "healthcare_plan",
+]
+PUPIL_REQUIRED = [
+    "upn",
+    "legal_first_name",
+    "legal_surname",
+    "date_of_birth",
+    "sex",
+    "year_group",
+    "admission_date",
+]
+PUPIL_FLAGS = [
+    "free_school_meals",
+    "pupil_premium",
+    "eal",
+    "looked_after",
+    "has_social_worker",
+    "young_carer",
+    "gypsy_roma_traveller",
+    "healthcare_plan",
+]
+
+CONTACT_COLUMNS = [
+    "contact_id",
+    "pupil_upn",
+    "title",
+    "first_name",
+    "last_name",
+    "relationship",
+    "parental_responsibility",
+    "lives_with_pupil",
+    "priority",
+    "mobile_phone",
+    "home_phone",
+    "work_phone",
+    "email",
+    "address",
+    "postcode",
+    "preferred_contact_method",
+]
+CONTACT_REQUIRED = ["contact_id", "pupil_upn", "first_name", "last_name", "relationship"]
+CONTACT_DETAIL_FIELDS = [
+    "title",
+    "first_name",
+    "last_name",
+    "mobile_phone",
+    "home_phone",
+    "work_phone",
+    "email",
+    "address",
+    "postcode",
+    "preferred_contact_method",
+]
+
+TRUE = {"y", "yes", "true", "1"}
+FALSE = {"n", "no", "false", "0", ""}
+
+
+class RowError(ValueError):
+    pass
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error_lines(self) -> list[str]:
+        return [f"Row {row}: {reason}" if row else reason for row, reason in self.errors]
+
+
+def _rows(stream: IO[str] | Iterable[str], columns: list[str], required: list[str], result):
+    """Rows as dicts keyed by column, numbered as a spreadsheet shows them."""
+    reader = csv.DictReader(stream)
+    header = [(h or "").strip().lstrip("\ufeff").lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h not in columns]
+    if missing:
+        result.errors.append((1, f"missing column(s): {', '.join(missing)}"))
+    if unknown:
+        result.errors.append((1, f"unknown column(s): {', '.join(unknown)}"))
+    if result.errors:
+        return []
+    reader.fieldnames = header
+    rows = []
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:
+            result.errors.append((number, "more values than columns"))
+            continue
+        rows.append((number, {k: (v or "").strip() for k, v in raw.items()}))
+    if not rows and not result.errors:
+        result.errors.append((0, "The file has no rows."))
+    return rows
+
+
+def _date(value: str, column: str, required: bool = True) -> dt.date | None:
+    if not value:
+        if required:
+            raise RowError(f"{column} is required")
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise RowError(f"{column} {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _flag(value: str, column: str) -> bool:
+    v = value.lower()
+    if v in TRUE:
+        return True
+    if v in FALSE:
+        return False
+    raise RowError(f"{column} {value!r} must be Y or N")
+
+
+def _choice(value: str, column: str, choices, aliases: dict[str, str] | None = None) -> str:
+    options = {str(v).lower(): v for v, _ in choices}
+    options.update({str(label).lower(): v for v, label in choices})
+    options.update(aliases or {})
+    try:
+        return options[value.lower()]
+    except KeyError:
+        allowed = ", ".join(str(v) for v, _ in choices)
+        raise RowError(f"{column} {value!r} is not one of: {allowed}") from None
+
+
+def _require(row: dict, columns: list[str]) -> None:
+    for column in columns:
+        if not row.get(column):
+            raise RowError(f"{column} is required")
+
+
+def _text_stream(data: bytes | str) -> io.StringIO:
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RowError(
+                "The file is not UTF-8 text. Save it from the spreadsheet as "
+                "'CSV UTF-8 (comma delimited)'."
+            ) from exc
+    return io.StringIO(data.lstrip("\ufeff"), newline="")
+
+
+def _parse_pupil(row: dict, school: School, groups: dict[str, RegistrationGroup]) -> dict:
+    _require(row, PUPIL_REQUIRED)
+    problem = upn_problem(row["upn"].upper())
+    if problem:
+        raise RowError(problem)
+    values = {
+        "upn": row["upn"].upper(),
+        "legal_first_name": row["legal_first_name"],
+        "legal_middle_names": row.get("legal_middle_names", ""),
+        "legal_surname": row["legal_surname"],
+        "preferred_first_name": row.get("preferred_first_name", ""),
+        "preferred_surname": row.get("preferred_surname", ""),
+        "date_of_birth": _date(row["date_of_birth"], "date_of_birth"),
+        "sex": _choice(row["sex"], "sex", Pupil.Sex.choices),
+        "year_group": _choice(
+            row["year_group"],
+            "year_group",
+            YearGroup.choices,
+            aliases={"y" + v: v for v in YearGroup.values} | {"rec": "R", "nur": "N"},
+        ),
+        "admission_date": _date(row["admission_date"], "admission_date"),
+        "leaving_date": _date(row.get("leaving_date", ""), "leaving_date", required=False),
+        "send": _choice(row.get("send") or "N", "send", Pupil.SEND.choices),
+        "social_worker_name": row.get("social_worker_name", ""),
+        "social_worker_phone": row.get("social_worker_phone", ""),
+        "social_worker_email": row.get("social_worker_email", ""),
+    }
+    for flag in PUPIL_FLAGS:
+        values[flag] = _flag(row.get(flag, ""), flag)
+    group_name = row.get("registration_group", "")
+    if group_name:
+        if group_name.lower() not in groups:
+            raise RowError(f"registration_group {group_name!r} does not exist this year")
+        values["registration_group"] = groups[group_name.lower()]
+    else:
+        values["registration_group"] = None
+    if values["leaving_date"] and values["leaving_date"] < values["admission_date"]:
+        raise RowError("leaving_date is before admission_date")
+    if values["date_of_birth"] >= values["admission_date"]:
+        raise RowError("date_of_birth must be before admission_date")
+    if values["social_worker_email"]:
+        try:
+            validate_email(values["social_worker_email"])
+        except ValidationError:
+            email = values["social_worker_email"]
+            raise RowError(f"social_worker_email {email!r} is not an email address") from None
+    if values["social_worker_name"] and not values["has_social_worker"]:
+        raise RowError("social_worker_name is given but has_social_worker is N")
+    return values
+
+
+def import_pupils(school: School, data: bytes | str, academic_year: AcademicYear) -> ImportResult:
+    """Create or update pupils from a CSV file; any bad row rejects the whole file.
+
+    A UPN already in Rollcall updates that pupil (a termly refresh from the
+    MIS); the same UPN twice in one file is an error.
+    """
+    result = ImportResult()
+    try:
+        rows = _rows(_text_stream(data), PUPIL_COLUMNS, PUPIL_REQUIRED, result)
+    except RowError as exc:
+        result.errors.append((0, str(exc)))
+        return result
+    groups = {g.name.lower(): g for g in academic_year.registration_groups.all()}
+    parsed: list[dict] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        try:
+            values = _parse_pupil(row, school, groups)
+        except RowError as exc:
+            result.errors.append((number, str(exc)))
+            continue
+        if values["upn"] in seen:
+            result.errors.append(
+                (number, f"UPN {values['upn']} is a duplicate of row {seen[values['upn']]}")
+            )
+            continue
+        seen[values["upn"]] = number
+        parsed.append(values)
+    existing = {p.upn: p for p in Pupil.objects.filter(upn__in=seen)}
+    for upn, pupil in existing.items():
+        if pupil.school_id != school.id:
+            result.errors.append((seen[upn], f"UPN {upn} belongs to a pupil at another school"))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for values in parsed:
+            pupil = existing.get(values["upn"])
+            if pupil is None:
+                Pupil.objects.create(school=school, **values)
+                result.created += 1
+            else:
+                for key, value in values.items():
+                    setattr(pupil, key, value)
+                pupil.save()
+                result.updated += 1
+    return result
+
+
+def _parse_contact(row: dict) -> dict:
+    _require(row, CONTACT_REQUIRED)
+    email = row.get("email", "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise RowError(f"email {email!r} is not an email address") from None
+    priority = row.get("priority") or "1"
+    if not priority.isdigit() or int(priority) < 1:
+        raise RowError(f"priority {priority!r} must be a whole number, 1 or more")
+    method = _choice(
+        row.get("preferred_contact_method") or "phone",
+        "preferred_contact_method",
+        Contact.Method.choices,
+        aliases={"text": "sms", "mobile": "sms"},
+    )
+    if method == "email" and not email:
+        raise RowError("preferred_contact_method is email but there is no email")
+    if method == "sms" and not row.get("mobile_phone"):
+        raise RowError("preferred_contact_method is sms but there is no mobile_phone")
+    return {
+        "contact": {
+            "title": row.get("title", ""),
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "mobile_phone": row.get("mobile_phone", ""),
+            "home_phone": row.get("home_phone", ""),
+            "work_phone": row.get("work_phone", ""),
+            "email": email,
+            "address": row.get("address", ""),
+            "postcode": row.get("postcode", "").upper(),
+            "preferred_contact_method": method,
+        },
+        "link": {
+            "relationship": _choice(
+                row["relationship"],
+                "relationship",
+                PupilContact.Relationship.choices,
+                aliases={"mum": "mother", "dad": "father", "step-parent": "step_parent"},
+            ),
+            "parental_responsibility": _flag(
+                row.get("parental_responsibility") or "Y", "parental_responsibility"
+            ),
+            "lives_with_pupil": _flag(row.get("lives_with_pupil") or "Y", "lives_with_pupil"),
+            "priority": int(priority),
+        },
+    }
+
+
+def import_contacts(school: School, data: bytes | str) -> ImportResult:
+    """Create or update contacts and their links to pupils; all or nothing.
+
+    One row per pupil-contact link: a parent of two siblings has two rows with
+    the same contact_id, whose contact details must agree.
+    """
+    result = ImportResult()
+    try:
+        rows = _rows(_text_stream(data), CONTACT_COLUMNS, CONTACT_REQUIRED, result)
+    except RowError as exc:
+        result.errors.append((0, str(exc)))
+        return result
+    upns = {row.get("pupil_upn", "").upper() for _, row in rows}
+    pupils = {p.upn: p for p in Pupil.objects.filter(school=school, upn__in=upns)}
+    details: dict[str, tuple[int, dict]] = {}
+    links: dict[tuple[str, str], int] = {}
+    parsed = []
+    for number, row in rows:
+        try:
+            values = _parse_contact(row)
+            upn = row["pupil_upn"].upper()
+            if upn not in pupils:
+                raise RowError(f"pupil_upn {upn} is not a pupil of this school")
+            ref = row["contact_id"]
+            if ref in details and details[ref][1] != values["contact"]:
+                raise RowError(f"contact_id {ref} has different details from row {details[ref][0]}")
+            if (ref, upn) in links:
+                raise RowError(
+                    f"contact {ref} is linked to pupil {upn} twice (row {links[ref, upn]})"
+                )
+        except RowError as exc:
+            result.errors.append((number, str(exc)))
+            continue
+        details.setdefault(ref, (number, values["contact"]))
+        links[ref, upn] = number
+        parsed.append((ref, pupils[upn], values["link"]))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        contacts = {}
+        for ref, (_, fields) in details.items():
+            contact, created = Contact.objects.update_or_create(
+                school=school, external_id=ref, defaults=fields
+            )
+            contacts[ref] = contact
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+        for ref, pupil, link in parsed:
+            PupilContact.objects.update_or_create(pupil=pupil, contact=contacts[ref], defaults=link)
+    return result
+
+
+def export_pupils(pupils: Iterable[Pupil], out: IO[str]) -> None:
+    """Write pupils in the import format, so an export can be re-imported."""
+    writer = csv.writer(out)
+    writer.writerow(PUPIL_COLUMNS)
+    for p in pupils:
+        row = []
+        for column in PUPIL_COLUMNS:
+            if column == "registration_group":
+                row.append(p.registration_group.name if p.registration_group else "")
+            elif column in PUPIL_FLAGS:
+                row.append("Y" if getattr(p, column) else "N")
+            else:
+                value = getattr(p, column)
+                row.append(value.isoformat() if isinstance(value, dt.date) else value or "")
+        writer.writerow(row)

@@ -1,0 +1,404 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from . import school_age
+from .upn import validate_upn
+
+
+class School(models.Model):
+    name = models.CharField(max_length=200)
+    urn = models.CharField("URN", max_length=8, unique=True)
+    local_authority = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=50, default="Europe/London")
+    doors_open = models.TimeField(default=dt.time(8, 40))
+    am_register_opens = models.TimeField(default=dt.time(9, 0))
+    am_register_closes = models.TimeField(default=dt.time(9, 20))
+    pm_register_opens = models.TimeField(default=dt.time(13, 15))
+    pm_register_closes = models.TimeField(default=dt.time(13, 35))
+    attendance_target = models.DecimalField(
+        "whole-school attendance target (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("96.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    religious_observance_days_per_year = models.PositiveSmallIntegerField(default=2)
+    leave_request_notice_days = models.PositiveSmallIntegerField(
+        "days' notice for leave requests", default=28
+    )
+    notice_to_improve_school_weeks = models.PositiveSmallIntegerField(
+        "Notice to Improve period (school weeks)",
+        default=6,
+        validators=[MinValueValidator(3), MaxValueValidator(6)],
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.am_register_closes <= self.am_register_opens:
+            raise ValidationError(
+                {"am_register_closes": "The AM register must close after it opens."}
+            )
+        if self.pm_register_closes <= self.pm_register_opens:
+            raise ValidationError(
+                {"pm_register_closes": "The PM register must close after it opens."}
+            )
+        if self.pm_register_opens <= self.am_register_closes:
+            raise ValidationError(
+                {"pm_register_opens": "The PM register opens after the AM one closes."}
+            )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class User(AbstractUser):
+    """A member of staff or a governor. Their role is their Django group."""
+
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.PROTECT)
+    # The regulations require the position of whoever amends a register.
+    job_title = models.CharField(max_length=100, blank=True)
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AcademicYear(models.Model):
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="academic_years")
+    name = models.CharField(max_length=9, help_text="e.g. 2026/27")
+    start_date = models.DateField()
+    end_date = models.DateField()
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="unique_year_name"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="year_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Term(models.Model):
+    """A half-term: the unit schools plan in. Holidays are the gaps between them."""
+
+    class Season(models.TextChoices):
+        AUTUMN = "autumn", "Autumn"
+        SPRING = "spring", "Spring"
+        SUMMER = "summer", "Summer"
+
+    academic_year = models.ForeignKey(AcademicYear, on_delete=models.CASCADE, related_name="terms")
+    season = models.CharField(max_length=6, choices=Season.choices)
+    half = models.PositiveSmallIntegerField(choices=[(1, "first half"), (2, "second half")])
+    start_date = models.DateField()
+    end_date = models.DateField()
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["academic_year", "season", "half"], name="unique_half_term"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_season_display()} {self.half} {self.academic_year}"
+
+    def clean(self) -> None:
+        year = self.academic_year
+        if (
+            self.start_date
+            and self.end_date
+            and year
+            and not (year.start_date <= self.start_date <= self.end_date <= year.end_date)
+        ):
+            raise ValidationError("A half-term must lie inside its academic year.")
+
+
+class NonSchoolDay(models.Model):
+    """A weekday inside a term when pupils are not expected: INSET, closure, etc.
+
+    England's bank holidays come from the `holidays` package and need no row.
+    """
+
+    class Kind(models.TextChoices):
+        INSET = "inset", "INSET (training) day"
+        CLOSURE = "closure", "Planned closure"
+        BANK_HOLIDAY = "bank_holiday", "Extra bank holiday"
+        OTHER = "other", "Other"
+
+    class Sessions(models.TextChoices):
+        BOTH = "both", "Whole day"
+        AM = "AM", "Morning only"
+        PM = "PM", "Afternoon only"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="non_school_days")
+    date = models.DateField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    sessions = models.CharField(max_length=4, choices=Sessions.choices, default=Sessions.BOTH)
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="one_non_school_day_per_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%a %d %b %Y}: {self.get_kind_display()}"
+
+
+class YearGroup(models.TextChoices):
+    NURSERY = "N", "Nursery"
+    RECEPTION = "R", "Reception"
+    Y1 = "1", "Year 1"
+    Y2 = "2", "Year 2"
+    Y3 = "3", "Year 3"
+    Y4 = "4", "Year 4"
+    Y5 = "5", "Year 5"
+    Y6 = "6", "Year 6"
+    Y7 = "7", "Year 7"
+    Y8 = "8", "Year 8"
+    Y9 = "9", "Year 9"
+    Y10 = "10", "Year 10"
+    Y11 = "11", "Year 11"
+    Y12 = "12", "Year 12"
+    Y13 = "13", "Year 13"
+
+
+class RegistrationGroup(models.Model):
+    academic_year = models.ForeignKey(
+        AcademicYear, on_delete=models.PROTECT, related_name="registration_groups"
+    )
+    name = models.CharField(max_length=50)
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    teachers = models.ManyToManyField(User, blank=True, related_name="registration_groups")
+
+    class Meta:
+        ordering = ["academic_year", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["academic_year", "name"], name="unique_group_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pupil(models.Model):
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+
+    class SEND(models.TextChoices):
+        NONE = "N", "No SEN"
+        SUPPORT = "K", "SEN support"
+        EHC_PLAN = "E", "EHC plan"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
+    upn = models.CharField("UPN", max_length=13, unique=True, validators=[validate_upn])
+    legal_first_name = models.CharField(max_length=100)
+    legal_middle_names = models.CharField(max_length=100, blank=True)
+    legal_surname = models.CharField(max_length=100)
+    preferred_first_name = models.CharField(max_length=100, blank=True)
+    preferred_surname = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices)
+    registration_group = models.ForeignKey(
+        RegistrationGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="pupils"
+    )
+    admission_date = models.DateField()
+    leaving_date = models.DateField(null=True, blank=True)
+
+    free_school_meals = models.BooleanField(default=False)
+    pupil_premium = models.BooleanField(default=False)
+    send = models.CharField("SEND", max_length=1, choices=SEND.choices, default=SEND.NONE)
+    eal = models.BooleanField("English as an additional language", default=False)
+    looked_after = models.BooleanField(default=False)
+    has_social_worker = models.BooleanField(default=False)
+    social_worker_name = models.CharField(max_length=200, blank=True)
+    social_worker_phone = models.CharField(max_length=30, blank=True)
+    social_worker_email = models.EmailField(blank=True)
+    young_carer = models.BooleanField(default=False)
+    gypsy_roma_traveller = models.BooleanField(
+        "Gypsy, Roma, Traveller or mobile child", default=False
+    )
+    # Special category (health) data: shown to staff roles only.
+    healthcare_plan = models.BooleanField("individual healthcare plan", default=False)
+
+    contacts = models.ManyToManyField("Contact", through="PupilContact", related_name="pupils")
+
+    class Meta:
+        ordering = ["legal_surname", "legal_first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(leaving_date__isnull=True)
+                | models.Q(leaving_date__gte=models.F("admission_date")),
+                name="leaves_after_admission",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def first_name(self) -> str:
+        return self.preferred_first_name or self.legal_first_name
+
+    @property
+    def surname(self) -> str:
+        return self.preferred_surname or self.legal_surname
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.surname}"
+
+    @property
+    def legal_name(self) -> str:
+        return " ".join(
+            p for p in (self.legal_first_name, self.legal_middle_names, self.legal_surname) if p
+        )
+
+    def clean(self) -> None:
+        if self.leaving_date and self.admission_date and self.leaving_date < self.admission_date:
+            raise ValidationError(
+                {"leaving_date": "The leaving date is before the admission date."}
+            )
+        if self.has_social_worker is False and self.social_worker_name:
+            raise ValidationError(
+                {"has_social_worker": "A social worker is named but the flag is not set."}
+            )
+
+    def on_roll(self, day: dt.date) -> bool:
+        return self.admission_date <= day and (
+            self.leaving_date is None or day <= self.leaving_date
+        )
+
+    def is_compulsory_school_age(self, day: dt.date) -> bool:
+        return school_age.is_compulsory_school_age(self.date_of_birth, day)
+
+
+class Contact(models.Model):
+    class Method(models.TextChoices):
+        SMS = "sms", "Text message"
+        PHONE = "phone", "Phone call"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="contacts")
+    # The MIS's own identifier, so a re-import updates rather than duplicates.
+    external_id = models.CharField(max_length=50, blank=True)
+    title = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    mobile_phone = models.CharField(max_length=30, blank=True)
+    home_phone = models.CharField(max_length=30, blank=True)
+    work_phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    preferred_contact_method = models.CharField(
+        max_length=6, choices=Method.choices, default=Method.PHONE
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_contact_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
+
+    @property
+    def phones(self) -> list[tuple[str, str]]:
+        return [
+            (label, number)
+            for label, number in (
+                ("mobile", self.mobile_phone),
+                ("home", self.home_phone),
+                ("work", self.work_phone),
+            )
+            if number
+        ]
+
+
+class PupilContact(models.Model):
+    """How a contact relates to one pupil: siblings share the contact."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        STEP_PARENT = "step_parent", "Step-parent"
+        GRANDPARENT = "grandparent", "Grandparent"
+        CARER = "carer", "Carer"
+        FOSTER_CARER = "foster_carer", "Foster carer"
+        AUNT_UNCLE = "aunt_uncle", "Aunt or uncle"
+        SIBLING = "sibling", "Sibling (adult)"
+        SOCIAL_WORKER = "social_worker", "Social worker"
+        OTHER = "other", "Other"
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="contact_links")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="pupil_links")
+    relationship = models.CharField(max_length=14, choices=Relationship.choices)
+    parental_responsibility = models.BooleanField(default=True)
+    lives_with_pupil = models.BooleanField(default=True)
+    priority = models.PositiveSmallIntegerField(
+        default=1, help_text="1 is called first", validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        ordering = ["pupil", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "contact"], name="one_link_per_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.get_relationship_display()} of {self.pupil})"
+
+
+class RoleScope(models.Model):
+    """Holds the custom permissions the roles are built from (no rows)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("take_register", "Take the registers of their own classes"),
+            ("view_all_pupils", "See every pupil in the school"),
+            ("record_late_arrivals", "Sign in late arrivals and early departures"),
+            ("authorise_absence", "Decide whether an absence is authorised"),
+            ("decide_leave", "Decide leave-of-absence requests"),
+            ("manage_escalation", "Work the escalation ladder and penalty notices"),
+            ("view_aggregate_reports", "See aggregate attendance figures"),
+            ("import_pupils", "Import and export pupils and contacts"),
+        ]
+
+    def __str__(self) -> str:
+        return "role permissions"

@@ -1,0 +1,180 @@
+"""The school calendar: school days, sessions and school weeks.
+
+Everything that counts sessions or weeks (registers, statistics, the
+10-sessions-in-10-school-weeks penalty threshold) asks this module. A school
+day is a weekday inside a half-term that is neither an England bank holiday
+nor one of the school's non-school days. A *school week* is a Monday-Sunday
+week with at least one school session in it (DfE, "Working together to
+improve school attendance", 2024): weeks wholly in a holiday are skipped and
+do not break a rolling window, which may span terms and academic years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+import holidays
+
+from .models import NonSchoolDay, Pupil, School, Term
+
+
+class Session(StrEnum):
+    AM = "AM"
+    PM = "PM"
+
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=64)
+def england_bank_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the week `day` falls in."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class SchoolSession:
+    date: dt.date
+    session: Session
+
+    def __str__(self) -> str:
+        return f"{self.date:%a %d %b %Y} {self.session}"
+
+
+class SchoolCalendar:
+    """One school's calendar, loaded once (two queries) and asked many times."""
+
+    def __init__(self, school: School):
+        self.school = school
+        self._terms = list(
+            Term.objects.filter(academic_year__school=school)
+            .order_by("start_date")
+            .values_list("start_date", "end_date")
+        )
+        self._closed: dict[dt.date, set[Session]] = {}
+        for day, sessions in NonSchoolDay.objects.filter(school=school).values_list(
+            "date", "sessions"
+        ):
+            self._closed[day] = (
+                {Session.AM, Session.PM}
+                if sessions == NonSchoolDay.Sessions.BOTH
+                else {Session(sessions)}
+            )
+
+    @property
+    def first_day(self) -> dt.date | None:
+        return self._terms[0][0] if self._terms else None
+
+    @property
+    def last_day(self) -> dt.date | None:
+        return self._terms[-1][1] if self._terms else None
+
+    def in_term(self, day: dt.date) -> bool:
+        return any(start <= day <= end for start, end in self._terms)
+
+    def sessions_on(self, day: dt.date) -> list[Session]:
+        """The sessions pupils are expected in school on `day` (maybe none)."""
+        if day.weekday() >= 5 or not self.in_term(day):
+            return []
+        if day in england_bank_holidays(day.year):
+            return []
+        closed = self._closed.get(day, set())
+        return [s for s in (Session.AM, Session.PM) if s not in closed]
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return bool(self.sessions_on(day))
+
+    def _days(self, start: dt.date, end: dt.date) -> Iterator[dt.date]:
+        day = start
+        while day <= end:
+            yield day
+            day += ONE_DAY
+
+    def school_days(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        """School days from `start` to `end`, both included."""
+        return [d for d in self._days(start, end) if self.is_school_day(d)]
+
+    def sessions(self, start: dt.date, end: dt.date) -> list[SchoolSession]:
+        return [SchoolSession(d, s) for d in self._days(start, end) for s in self.sessions_on(d)]
+
+    def possible_sessions(self, pupil: Pupil, start: dt.date, end: dt.date) -> list[SchoolSession]:
+        """The sessions `pupil` could attend: school sessions while on roll."""
+        start = max(start, pupil.admission_date)
+        if pupil.leaving_date:
+            end = min(end, pupil.leaving_date)
+        return self.sessions(start, end) if start <= end else []
+
+    def is_school_week(self, monday: dt.date) -> bool:
+        return any(self.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))
+
+    def school_weeks(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        """Mondays of the school weeks that overlap `start`..`end`."""
+        weeks = []
+        monday = week_start(start)
+        while monday <= end:
+            if self.is_school_week(monday):
+                weeks.append(monday)
+            monday += dt.timedelta(weeks=1)
+        return weeks
+
+    def school_weeks_back(self, as_of: dt.date, count: int) -> list[dt.date]:
+        """The last `count` school weeks up to and including the week of `as_of`.
+
+        Oldest first. Holiday weeks are skipped, so the window reaches back
+        across half-terms, Christmas and the summer into the previous
+        academic year. Returns fewer weeks if the calendar runs out.
+        """
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        weeks: list[dt.date] = []
+        monday = week_start(as_of)
+        earliest = week_start(self.first_day) if self.first_day else monday
+        while len(weeks) < count and monday >= earliest:
+            if self.is_school_week(monday):
+                weeks.append(monday)
+            monday -= dt.timedelta(weeks=1)
+        return list(reversed(weeks))
+
+    def rolling_window(self, as_of: dt.date, school_weeks: int) -> tuple[dt.date, dt.date]:
+        """First and last date of the `school_weeks` school weeks ending with `as_of`."""
+        weeks = self.school_weeks_back(as_of, school_weeks)
+        if not weeks:
+            return as_of, as_of
+        return weeks[0], as_of
+
+    def school_weeks_after(self, start: dt.date, count: int) -> dt.date:
+        """The last school day of the `count`-th school week starting with `start`'s week.
+
+        Used for improvement periods ("6 school weeks from the notice").
+        """
+        monday = week_start(start)
+        seen = 0
+        horizon = self.last_day or start
+        while monday <= horizon:
+            if self.is_school_week(monday):
+                seen += 1
+                if seen == count:
+                    days = self.school_days(monday, monday + dt.timedelta(days=6))
+                    return days[-1]
+            monday += dt.timedelta(weeks=1)
+        raise ValueError("The calendar does not reach that far: add the next academic year.")
+
+
+def school_days(school: School, start: dt.date, end: dt.date) -> list[dt.date]:
+    return SchoolCalendar(school).school_days(start, end)
+
+
+def possible_sessions(pupil: Pupil, start: dt.date, end: dt.date) -> list[SchoolSession]:
+    return SchoolCalendar(pupil.school).possible_sessions(pupil, start, end)
+
+
+def school_weeks_back(school: School, as_of: dt.date, count: int) -> list[dt.date]:
+    return SchoolCalendar(school).school_weeks_back(as_of, count)

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("classes/", views.my_classes, name="my_classes"),
+    path("classes/<int:group_id>/", views.group_detail, name="group_detail"),
+    path("pupils/", views.pupil_list, name="pupil_list"),
+    path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
+    path("setup/", views.setup, name="setup"),
+    path("setup/pupils.csv", views.export_pupils, name="export_pupils"),
+    path("governors/", views.governors, name="governors"),
+]

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import authorizers, imports, selectors
+from .forms import CSVUploadForm, PupilSearchForm
+from .models import Pupil, RegistrationGroup
+from .roles import landing_page
+
+
+def _school(request):
+    school = selectors.school_for(request.user)
+    if school is None:
+        raise Http404("No school is set up yet: run `python manage.py seed_demo` or use the admin.")
+    return school
+
+
+@require_GET
+def home(request):
+    page = landing_page(request.user)
+    if page is None:
+        return render(request, "attendance/no_role.html", status=403)
+    return redirect(page)
+
+
+@require_GET
+def my_classes(request):
+    authorizers.require_perm(request.user, "attendance.take_register")
+    school = _school(request)
+    today = timezone.localdate()
+    year = selectors.current_academic_year(school, today)
+    groups = selectors.groups_taught_by(request.user, year)
+    return render(request, "attendance/my_classes.html", {"groups": groups, "year": year})
+
+
+@require_GET
+def group_detail(request, group_id: int):
+    group = get_object_or_404(
+        RegistrationGroup.objects.select_related("academic_year"), pk=group_id
+    )
+    authorizers.require_group(request.user, group)
+    today = timezone.localdate()
+    pupils = selectors.pupils_on_roll(group.academic_year.school, today).filter(
+        registration_group=group
+    )
+    return render(
+        request,
+        "attendance/group_detail.html",
+        {"group": group, "pupils": pupils, "teachers": group.teachers.all()},
+    )
+
+
+@require_GET
+def pupil_list(request):
+    authorizers.require_perm(request.user, "attendance.view_all_pupils")
+    school = _school(request)
+    today = timezone.localdate()
+    year = selectors.current_academic_year(school, today)
+    groups = RegistrationGroup.objects.filter(academic_year=year)
+    form = PupilSearchForm(request.GET or None, groups=groups)
+    query, group_id = "", None
+    if form.is_valid():
+        query, group_id = form.cleaned_data["q"], form.cleaned_data["group"]
+    pupils = selectors.search_pupils(school, today, query, group_id)
+    return render(
+        request,
+        "attendance/pupil_list.html",
+        {"form": form, "pupils": pupils[:200], "count": pupils.count(), "query": query},
+    )
+
+
+@require_GET
+def pupil_detail(request, pupil_id: int):
+    pupil = get_object_or_404(
+        Pupil.objects.select_related("registration_group", "school"), pk=pupil_id
+    )
+    authorizers.require_pupil(request.user, pupil)
+    links = pupil.contact_links.select_related("contact").order_by("priority")
+    return render(request, "attendance/pupil_detail.html", {"pupil": pupil, "links": links})
+
+
+@require_http_methods(["GET", "POST"])
+def setup(request):
+    authorizers.require_perm(request.user, "attendance.import_pupils")
+    school = _school(request)
+    form = CSVUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        if form.cleaned_data["kind"] == "pupils":
+            year = selectors.current_academic_year(school, timezone.localdate())
+            result = imports.import_pupils(school, data, year)
+        else:
+            result = imports.import_contacts(school, data)
+        if result.ok:
+            messages.success(
+                request, f"Imported: {result.created} created, {result.updated} updated."
+            )
+            return redirect("setup")
+    return render(
+        request,
+        "attendance/setup.html",
+        {
+            "form": form,
+            "result": result,
+            "pupil_columns": imports.PUPIL_COLUMNS,
+            "contact_columns": imports.CONTACT_COLUMNS,
+        },
+        status=400 if result and not result.ok else 200,
+    )
+
+
+@require_GET
+def export_pupils(request):
+    authorizers.require_perm(request.user, "attendance.import_pupils")
+    school = _school(request)
+    today = timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pupils-{today:%Y-%m-%d}.csv"'
+    response.write("\ufeff")  # so Excel opens accented names correctly
+    pupils = selectors.pupils_on_roll(school, today).select_related("registration_group")
+    imports.export_pupils(pupils, response)
+    return response
+
+
+@require_GET
+def governors(request):
+    authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
+    school = _school(request)
+    today = timezone.localdate()
+    profile = selectors.roll_profile(school, today)
+    return render(
+        request, "attendance/governors.html", {"school": school, "profile": profile, "today": today}
+    )

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Rollcall administration"
+admin.site.site_title = "Rollcall"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("attendance.urls")),
+]
