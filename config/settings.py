@@ -24,7 +24,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "attendance",
     "registers",
@@ -45,6 +44,10 @@ MIDDLEWARE = [
     # Pupil data is personal: nothing is reachable without signing in.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
 ]
+
+if DEBUG:
+    # runserver serves static files itself in development.
+    MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 

@@ -1,0 +1,52 @@
+import pytest
+from django.core.management import call_command
+
+from attendance.models import Contact, Pupil, RegistrationGroup, User
+from attendance.roles import Role, roles_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothing(capsys):
+    call_command("seed_demo")
+    assert RegistrationGroup.objects.count() == 14
+    assert 400 <= Pupil.objects.count() <= 430
+    fsm = Pupil.objects.filter(free_school_meals=True).count() / Pupil.objects.count()
+    assert 0.15 < fsm < 0.35
+    assert Pupil.objects.filter(has_social_worker=True).exists()
+    assert Pupil.objects.filter(send="E").exists()
+    # Siblings share their parents' contact records.
+    linked = Contact.objects.filter(pupil_links__isnull=False)
+    assert linked.distinct().count() < linked.count()
+    for username, role in [
+        ("teacher", Role.TEACHER),
+        ("head", Role.HEAD),
+        ("governor", Role.GOVERNOR),
+        ("office", Role.OFFICE),
+        ("attendance", Role.ATTENDANCE_OFFICER),
+        ("admin", Role.ADMIN),
+    ]:
+        user = User.objects.get(username=username)
+        assert role in roles_of(user)
+        assert user.check_password("rollcall-demo")
+    counts = (Pupil.objects.count(), Contact.objects.count(), User.objects.count())
+    call_command("seed_demo")
+    assert (Pupil.objects.count(), Contact.objects.count(), User.objects.count()) == counts
+    assert "already exists" in capsys.readouterr().out
+
+
+def test_the_demo_is_deterministic_for_a_seed():
+    from attendance.demo import seed_demo
+
+    school, _ = seed_demo(seed=7)
+    first = list(Pupil.objects.order_by("upn").values_list("upn", "legal_first_name"))
+    Pupil.objects.all().delete()
+    Contact.objects.all().delete()
+    User.objects.all().delete()
+    RegistrationGroup.objects.all().delete()
+    school.non_school_days.all().delete()
+    for year in school.academic_years.all():
+        year.delete()
+    school.delete()
+    seed_demo(seed=7)
+    assert list(Pupil.objects.order_by("upn").values_list("upn", "legal_first_name")) == first

@@ -1,0 +1,93 @@
+"""The cast every permission test uses.
+
+alice teaches Hawthorn (where pupil Poppy is), bob teaches Rowan (where Sam
+is), olive works in the office, arthur is the attendance officer, helen is the
+head, gwen is a governor, adam is the administrator.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from attendance.models import Pupil, RegistrationGroup, School, User
+from attendance.roles import Role
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def school(db) -> School:
+    school = factories.SchoolFactory(name="Heartwood Primary School")
+    factories.build_calendar(school)
+    return school
+
+
+@dataclass
+class Cast:
+    school: School
+    hawthorn: RegistrationGroup
+    rowan: RegistrationGroup
+    poppy: Pupil
+    sam: Pupil
+    alice: User
+    bob: User
+    olive: User
+    arthur: User
+    helen: User
+    gwen: User
+    adam: User
+    nobody: User
+
+    def by_role(self) -> dict[str, User]:
+        return {
+            "teacher": self.alice,
+            "office": self.olive,
+            "attendance officer": self.arthur,
+            "head": self.helen,
+            "governor": self.gwen,
+            "admin": self.adam,
+        }
+
+
+@pytest.fixture
+def cast(school) -> Cast:
+    year = school.academic_years.get(name="2026/27")
+    hawthorn = RegistrationGroup.objects.create(academic_year=year, name="Hawthorn", year_group="3")
+    rowan = RegistrationGroup.objects.create(academic_year=year, name="Rowan", year_group="5")
+    mk = factories.make_user
+    cast = Cast(
+        school=school,
+        hawthorn=hawthorn,
+        rowan=rowan,
+        poppy=factories.PupilFactory(
+            school=school,
+            registration_group=hawthorn,
+            legal_first_name="Poppy",
+            legal_surname="Fairweather",
+            year_group="3",
+        ),
+        sam=factories.PupilFactory(
+            school=school,
+            registration_group=rowan,
+            legal_first_name="Samuel",
+            preferred_first_name="Sam",
+            legal_surname="Okafor",
+            year_group="5",
+        ),
+        alice=mk("alice", Role.TEACHER, school, first_name="Alice"),
+        bob=mk("bob", Role.TEACHER, school, first_name="Bob"),
+        olive=mk("olive", Role.OFFICE, school),
+        arthur=mk("arthur", Role.ATTENDANCE_OFFICER, school),
+        helen=mk("helen", Role.HEAD, school),
+        gwen=mk("gwen", Role.GOVERNOR, school),
+        adam=mk("adam", Role.ADMIN, school, is_staff=True),
+        nobody=mk("nobody", None, school),
+    )
+    hawthorn.teachers.add(cast.alice)
+    rowan.teachers.add(cast.bob)
+    return cast

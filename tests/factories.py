@@ -1,0 +1,132 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group
+
+from attendance.models import (
+    AcademicYear,
+    Contact,
+    NonSchoolDay,
+    Pupil,
+    PupilContact,
+    RegistrationGroup,
+    School,
+    Term,
+    User,
+)
+from attendance.roles import Role
+from attendance.upn import check_letter
+
+
+def upn_for(serial: int) -> str:
+    body = f"8232001{26:02d}{serial % 1000:03d}"
+    return check_letter(body) + body
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = School
+
+    name = "Test Primary School"
+    urn = factory.Sequence(lambda n: f"{100000 + n}")
+    local_authority = "Norfolk"
+
+
+class AcademicYearFactory(factory.django.DjangoModelFactory):
+    """2026/27 with English half-terms, unless told otherwise."""
+
+    class Meta:
+        model = AcademicYear
+
+    school = factory.SubFactory(SchoolFactory)
+    name = "2026/27"
+    start_date = dt.date(2026, 9, 1)
+    end_date = dt.date(2027, 8, 31)
+
+
+HALF_TERMS_2026_27 = [
+    ("autumn", 1, dt.date(2026, 9, 3), dt.date(2026, 10, 23)),
+    ("autumn", 2, dt.date(2026, 11, 2), dt.date(2026, 12, 18)),
+    ("spring", 1, dt.date(2027, 1, 4), dt.date(2027, 2, 12)),
+    ("spring", 2, dt.date(2027, 2, 22), dt.date(2027, 3, 26)),
+    ("summer", 1, dt.date(2027, 4, 12), dt.date(2027, 5, 28)),
+    ("summer", 2, dt.date(2027, 6, 7), dt.date(2027, 7, 21)),
+]
+HALF_TERMS_2025_26 = [
+    ("autumn", 1, dt.date(2025, 9, 3), dt.date(2025, 10, 24)),
+    ("autumn", 2, dt.date(2025, 11, 3), dt.date(2025, 12, 19)),
+    ("spring", 1, dt.date(2026, 1, 5), dt.date(2026, 2, 13)),
+    ("spring", 2, dt.date(2026, 2, 23), dt.date(2026, 3, 27)),
+    ("summer", 1, dt.date(2026, 4, 13), dt.date(2026, 5, 22)),
+    ("summer", 2, dt.date(2026, 6, 1), dt.date(2026, 7, 21)),
+]
+
+
+def build_calendar(school: School, with_previous_year: bool = True) -> AcademicYear:
+    """Give `school` the 2026/27 calendar (and 2025/26); returns 2026/27."""
+    plans = [("2026/27", dt.date(2026, 9, 1), dt.date(2027, 8, 31), HALF_TERMS_2026_27)]
+    if with_previous_year:
+        plans.insert(0, ("2025/26", dt.date(2025, 9, 1), dt.date(2026, 8, 31), HALF_TERMS_2025_26))
+    for name, start, end, halves in plans:
+        year = AcademicYear.objects.create(school=school, name=name, start_date=start, end_date=end)
+        for season, half, t_start, t_end in halves:
+            Term.objects.create(
+                academic_year=year, season=season, half=half, start_date=t_start, end_date=t_end
+            )
+    return year
+
+
+class RegistrationGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationGroup
+
+    academic_year = factory.SubFactory(AcademicYearFactory)
+    name = factory.Sequence(lambda n: f"Class {n}")
+    year_group = "4"
+
+
+class PupilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pupil
+
+    school = factory.SubFactory(SchoolFactory)
+    upn = factory.Sequence(upn_for)
+    legal_first_name = factory.Sequence(lambda n: f"Pupil{n}")
+    legal_surname = "Tester"
+    date_of_birth = dt.date(2017, 5, 10)
+    sex = "F"
+    year_group = "4"
+    admission_date = dt.date(2021, 9, 1)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    school = factory.SubFactory(SchoolFactory)
+    first_name = "Pat"
+    last_name = "Parent"
+    mobile_phone = "07700 900123"
+
+
+class PupilContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PupilContact
+
+    pupil = factory.SubFactory(PupilFactory)
+    contact = factory.SubFactory(ContactFactory)
+    relationship = "mother"
+
+
+class NonSchoolDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NonSchoolDay
+
+    kind = NonSchoolDay.Kind.INSET
+
+
+def make_user(username: str, role: Role | None, school: School | None = None, **extra) -> User:
+    user = User.objects.create_user(username, password="pw-for-tests-only", school=school, **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role.value))
+    return user
