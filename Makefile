@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= true
 
-.PHONY: run test lint format install services migrate seed bench clean
+.PHONY: run test lint format install system services migrate seed clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-services: install
+system:
+	scripts/bootstrap.sh
+
+services: system install
 	$(PY) scripts/ensure_services.py
 
 migrate: services
@@ -28,8 +31,7 @@ run: seed
 	$(PY) manage.py collectstatic --no-input -v 0
 	scripts/run.sh
 
-test: install
-	$(PY) scripts/ensure_services.py
+test: services
 	$(VENV)/bin/pytest
 
 lint: install
