@@ -298,7 +298,9 @@ def _phone(rng: random.Random) -> str:
 
 
 @transaction.atomic
-def seed_demo(seed: int = 2026, password: str = DEMO_PASSWORD) -> tuple[School, bool]:
+def seed_demo(
+    seed: int = 2026, password: str = DEMO_PASSWORD, history: bool = True
+) -> tuple[School, bool]:
     """Create the demo school; returns (school, created)."""
     sync_roles()
     existing = School.objects.filter(urn=DEMO_URN).first()
@@ -357,8 +359,9 @@ def seed_demo(seed: int = 2026, password: str = DEMO_PASSWORD) -> tuple[School, 
         groups[name].teachers.add(user)
 
     _seed_pupils(school, year, groups, rng)
-    for hook in HISTORY_HOOKS:
-        hook(school, rng)
+    if history:
+        for hook in HISTORY_HOOKS:
+            hook(school, rng)
     return school, True
 
 

@@ -393,6 +393,7 @@ class RoleScope(models.Model):
             ("take_register", "Take the registers of their own classes"),
             ("view_all_pupils", "See every pupil in the school"),
             ("record_late_arrivals", "Sign in late arrivals and early departures"),
+            ("amend_marks", "Amend register marks, with a reason, and see their history"),
             ("authorise_absence", "Decide whether an absence is authorised"),
             ("decide_leave", "Decide leave-of-absence requests"),
             ("manage_escalation", "Work the escalation ladder and penalty notices"),

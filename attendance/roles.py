@@ -22,16 +22,18 @@ class Role(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.TEACHER: ["take_register"],
-    Role.OFFICE: ["view_all_pupils", "record_late_arrivals", "import_pupils"],
+    Role.OFFICE: ["view_all_pupils", "record_late_arrivals", "amend_marks", "import_pupils"],
     Role.ATTENDANCE_OFFICER: [
         "view_all_pupils",
         "record_late_arrivals",
+        "amend_marks",
         "manage_escalation",
         "view_aggregate_reports",
     ],
     Role.HEAD: [
         "view_all_pupils",
         "record_late_arrivals",
+        "amend_marks",
         "authorise_absence",
         "decide_leave",
         "manage_escalation",
@@ -46,8 +48,8 @@ LANDING_ORDER = [
     (Role.ADMIN, "setup"),
     (Role.HEAD, "pupil_list"),
     (Role.ATTENDANCE_OFFICER, "pupil_list"),
-    (Role.OFFICE, "pupil_list"),
-    (Role.TEACHER, "my_classes"),
+    (Role.OFFICE, "late_book"),
+    (Role.TEACHER, "my_registers"),
     (Role.GOVERNOR, "governors"),
 ]
 

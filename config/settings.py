@@ -120,7 +120,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every two minutes: a register closes within two minutes of its time, on
+    # every school day, whatever each school's close time is.
+    "close-registers": {"task": "registers.tasks.close_registers", "schedule": 120.0},
+}
 
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a school day; shared tablets should not stay signed in
 SESSION_COOKIE_HTTPONLY = True

@@ -6,5 +6,6 @@ admin.site.site_title = "Rollcall"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("registers/", include("registers.urls")),
     path("", include("attendance.urls")),
 ]

@@ -1,0 +1,205 @@
+"""A realistic autumn term of marks for the demo school.
+
+Most pupils attend 95%+; some are persistently absent; a few take an
+unauthorised holiday before half-term; an illness goes round the infants in
+October; some families are habitually late. Absences were first marked N by
+the teacher and then amended by the office when the parent rang, as happens
+in a real school, so the history pages have something to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from attendance.models import Pupil, School, User
+from attendance.roles import Role
+from attendance.school_calendar import SchoolCalendar
+from attendance.selectors import current_academic_year
+
+from . import rules
+from .models import LateArrival, Mark, MarkChange, Register
+from .services import position_of
+
+CLUSTER_WEEK = dt.date(2026, 10, 5)
+HOLIDAY_WEEK = dt.date(2026, 10, 19)
+VISIT_DAY = (dt.date(2026, 10, 14), "Cedar")
+REASONS = {
+    "I": "Parent phoned: unwell",
+    "M": "Appointment card seen: dentist",
+    "O": "No reason given after calls and a letter",
+    "C": "Leave granted by the head: family funeral",
+    "R": "Religious observance (Diwali)",
+    "G": "Holiday taken without leave (request refused)",
+}
+
+
+def _profile(rng: random.Random) -> tuple[float, float]:
+    """(chance of an absence starting on a day, chance of arriving late)."""
+    band = rng.random()
+    if band < 0.70:
+        absence = rng.uniform(0.004, 0.012)
+    elif band < 0.88:
+        absence = rng.uniform(0.015, 0.03)
+    elif band < 0.97:
+        absence = rng.uniform(0.04, 0.08)
+    else:
+        absence = rng.uniform(0.15, 0.3)
+    late = rng.uniform(0.08, 0.2) if rng.random() < 0.06 else 0.01
+    return absence, late
+
+
+@transaction.atomic
+def seed_history(school: School, rng: random.Random, until: dt.date | None = None) -> int:
+    """Marks for every school session from the start of the year to `until`."""
+    today = until or timezone.localdate() - dt.timedelta(days=1)
+    year = current_academic_year(school, today)
+    end = min(today, dt.date(year.start_date.year, 12, 31))
+    calendar = SchoolCalendar(school)
+    sessions = calendar.sessions(year.start_date, end)
+    if not sessions:
+        return 0
+    office = User.objects.filter(school=school, groups__name=Role.OFFICE.value).first()
+    groups = list(year.registration_groups.prefetch_related("teachers"))
+    teachers = {g.id: g.teachers.first() for g in groups}
+    registers = {}
+    for group in groups:
+        for s in sessions:
+            opens, closes = rules.register_times(school, s.session)
+            registers[group.id, s.date, s.session] = Register(
+                group=group,
+                date=s.date,
+                session=s.session,
+                taken_by=teachers[group.id],
+                taken_at=rules.at(school, s.date, opens)
+                + dt.timedelta(minutes=rng.randrange(1, 8)),
+                closed_at=rules.at(school, s.date, closes),
+            )
+    Register.objects.bulk_create(registers.values(), batch_size=2000)
+
+    marks: list[Mark] = []
+    changes: list[tuple[int, list[dict]]] = []
+    lates: list[tuple[int, dt.datetime, str]] = []
+    pupils = Pupil.objects.filter(school=school).select_related("registration_group")
+    for pupil in pupils:
+        group = pupil.registration_group
+        if group is None:
+            continue
+        teacher = teachers[group.id]
+        absence_chance, late_chance = _profile(rng)
+        holiday = rng.random() < 0.03
+        infant = pupil.year_group in ("N", "R", "1")
+        absent_until: dt.date | None = None
+        absent_code = "I"
+        for s in sessions:
+            if not pupil.on_roll(s.date):
+                continue
+            register = registers[group.id, s.date, s.session]
+            opens = rules.register_times(school, s.session)[0]
+            code, minutes, history = rules.present_code(s.session), None, []
+            teacher_at = register.taken_at
+            if s.session == "AM" and (absent_until is None or s.date > absent_until):
+                absent_until = None
+                if holiday and HOLIDAY_WEEK <= s.date < HOLIDAY_WEEK + dt.timedelta(days=5):
+                    absent_until, absent_code = HOLIDAY_WEEK + dt.timedelta(days=4), "G"
+                elif (
+                    infant
+                    and CLUSTER_WEEK <= s.date < CLUSTER_WEEK + dt.timedelta(days=5)
+                    and rng.random() < 0.06
+                ):
+                    absent_until, absent_code = s.date + dt.timedelta(days=rng.randrange(1, 3)), "I"
+                elif rng.random() < absence_chance:
+                    absent_code = rng.choices("IMOCR", weights=[80, 8, 8, 2, 2])[0]
+                    length = rng.randrange(1, 4) if absent_code == "I" else 1
+                    absent_until = s.date + dt.timedelta(days=length - 1)
+            if absent_until is not None and s.date <= absent_until:
+                if absent_code == "M" and s.session == "PM":
+                    pass  # back after the appointment
+                else:
+                    code = absent_code
+                    history = [
+                        {"code": "N", "at": teacher_at, "by": teacher, "reason": "First entry"},
+                        {
+                            "code": code,
+                            "at": teacher_at + dt.timedelta(hours=1, minutes=rng.randrange(0, 90)),
+                            "by": office,
+                            "reason": REASONS[code],
+                        },
+                    ]
+            elif (s.date, group.name) == VISIT_DAY:
+                code = "V"
+            elif rng.random() < late_chance:
+                minutes = rng.choice([3, 5, 8, 10, 12, 15, 18] * 5 + [25, 35, 50])
+                arrived = rules.at(school, s.date, opens) + dt.timedelta(minutes=minutes)
+                code, minutes = rules.arrival_code(school, s.session, arrived)
+                history = [
+                    {"code": "N", "at": teacher_at, "by": teacher, "reason": "First entry"},
+                    {"code": code, "at": arrived, "by": office,
+                     "reason": f"Signed in late at {arrived.astimezone(school.tz):%H:%M}",
+                     "minutes": minutes},
+                ]  # fmt: skip
+                lates.append((len(marks), arrived, rng.choice(["Traffic", "Overslept", ""])))
+            if not history:
+                history = [{"code": code, "at": teacher_at, "by": teacher, "reason": "First entry"}]
+            last = history[-1]
+            marks.append(
+                Mark(
+                    pupil=pupil,
+                    date=s.date,
+                    session=s.session,
+                    register=register,
+                    code=code,
+                    minutes_late=minutes,
+                    note=last["reason"] if len(history) > 1 else "",
+                    source=Mark.Source.REGISTER if len(history) == 1 else Mark.Source.OFFICE,
+                    entered_by=last["by"],
+                    entered_at=last["at"],
+                    version=len(history),
+                )
+            )
+            changes.append((len(marks) - 1, history))
+    Mark.objects.bulk_create(marks, batch_size=5000)
+    rows = []
+    for index, history in changes:
+        previous = None
+        for step in history:
+            rows.append(
+                MarkChange(
+                    mark=marks[index],
+                    old_code=previous["code"] if previous else "",
+                    new_code=step["code"],
+                    old_minutes_late=previous.get("minutes") if previous else None,
+                    new_minutes_late=step.get("minutes"),
+                    reason=step["reason"],
+                    source=Mark.Source.REGISTER if previous is None else Mark.Source.OFFICE,
+                    changed_by=step["by"],
+                    changed_by_name=step["by"].display_name() if step["by"] else "Rollcall",
+                    changed_by_position=position_of(step["by"]),
+                    changed_at=step["at"],
+                )
+            )
+            previous = step
+    MarkChange.objects.bulk_create(rows, batch_size=5000)
+    LateArrival.objects.bulk_create(
+        [
+            LateArrival(
+                pupil=marks[i].pupil,
+                mark=marks[i],
+                arrived_at=arrived,
+                reason=reason,
+                brought_by=rng.choice(["Mum", "Dad", "Grandma", ""]),
+                recorded_by=office,
+                recorded_at=arrived,
+            )
+            for i, arrived, reason in lates
+        ],
+        batch_size=5000,
+    )
+    return len(marks)
+
+
+def seed_history_hook(school: School, rng: random.Random) -> None:
+    seed_history(school, rng)

@@ -1,0 +1,58 @@
+"""When a session's register opens and closes, and what a late arrival is coded.
+
+The school sets its register times (default AM 09:00-09:20). Arriving after
+the register opens and before it closes is L (late, present); arriving at or
+after the close is U (late after the register closed: an unauthorised absence
+for the session). Times are the school's clock, BST or GMT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from attendance import codes
+from attendance.models import School
+
+from .models import Session
+
+
+def register_times(school: School, session: str) -> tuple[dt.time, dt.time]:
+    if session == Session.AM:
+        return school.am_register_opens, school.am_register_closes
+    return school.pm_register_opens, school.pm_register_closes
+
+
+def present_code(session: str) -> str:
+    return codes.PRESENT_AM if session == Session.AM else codes.PRESENT_PM
+
+
+def at(school: School, day: dt.date, time: dt.time) -> dt.datetime:
+    """An aware datetime for a time on the school's clock."""
+    return dt.datetime.combine(day, time, tzinfo=school.tz)
+
+
+def closes_at(school: School, day: dt.date, session: str) -> dt.datetime:
+    return at(school, day, register_times(school, session)[1])
+
+
+def session_of_arrival(school: School, arrived_at: dt.datetime) -> str:
+    """The session a pupil arriving at `arrived_at` is signed in for."""
+    local = arrived_at.astimezone(school.tz)
+    return Session.AM if local.time() < school.pm_register_opens else Session.PM
+
+
+def arrival_code(school: School, session: str, arrived_at: dt.datetime) -> tuple[str, int | None]:
+    """The code and minutes late for a pupil arriving at `arrived_at`."""
+    local = arrived_at.astimezone(school.tz)
+    opens, closes = register_times(school, session)
+    if local.time() < opens:
+        return present_code(session), None
+    minutes = int((local - at(school, local.date(), opens)).total_seconds() // 60)
+    if local.time() < closes:
+        return codes.LATE, minutes
+    return codes.LATE_AFTER_CLOSE, minutes
+
+
+def is_closed_for_teachers(school: School, day: dt.date, session: str, now: dt.datetime) -> bool:
+    """Teachers may take or correct a register only until it closes."""
+    return now >= closes_at(school, day, session)

@@ -1,0 +1,487 @@
+"""Writing marks. Every write goes through `write_mark`, which keeps the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from attendance import codes
+from attendance.models import Pupil, RegistrationGroup, School, User
+from attendance.roles import roles_of
+from attendance.selectors import pupils_on_roll
+
+from . import rules
+from .models import EarlyDeparture, LateArrival, Mark, MarkChange, Register, Session
+
+SYSTEM_NAME = "Rollcall"
+
+
+class MarkError(ValueError):
+    pass
+
+
+def position_of(user: User | None) -> str:
+    if user is None:
+        return "automatic (register close)"
+    if user.job_title:
+        return user.job_title
+    return ", ".join(sorted(r.value for r in roles_of(user))) or "staff"
+
+
+def write_mark(
+    pupil: Pupil,
+    day: dt.date,
+    session: str,
+    code: str,
+    *,
+    by: User | None,
+    now: dt.datetime,
+    source: str,
+    reason: str = "",
+    minutes_late: int | None = None,
+    register: Register | None = None,
+    note: str = "",
+    mark: Mark | None = None,
+) -> Mark:
+    """Create or change one mark, recording the change in its history.
+
+    The first entry is recorded as history too, so the original entry is
+    always known. Changing an existing mark needs a reason (Regulations 2024:
+    an amendment keeps the original entry, the reason, the name and position
+    of who amended it and when). Writing the same code again changes nothing.
+    Callers hold the lock on the register (or the mark) when it matters.
+    """
+    if not codes.get(code).in_use:
+        raise MarkError(f"{code} is a withdrawn code and cannot be entered.")
+    if mark is None:
+        mark = (
+            Mark.objects.select_for_update().filter(pupil=pupil, date=day, session=session).first()
+        )
+    history = {
+        "changed_by": by,
+        "changed_by_name": by.display_name() if by else SYSTEM_NAME,
+        "changed_by_position": position_of(by),
+        "changed_at": now,
+        "source": source,
+    }
+    if mark is None:
+        mark = Mark.objects.create(
+            pupil=pupil,
+            date=day,
+            session=session,
+            register=register,
+            code=code,
+            minutes_late=minutes_late,
+            note=note,
+            source=source,
+            entered_by=by,
+            entered_at=now,
+        )
+        MarkChange.objects.create(
+            mark=mark,
+            new_code=code,
+            new_minutes_late=minutes_late,
+            reason=reason or "First entry",
+            **history,
+        )
+        return mark
+    if mark.code == code and mark.minutes_late == minutes_late:
+        return mark
+    if not reason.strip():
+        raise MarkError(
+            f"{pupil.name}'s mark is already {mark.code}: give a reason for changing it."
+        )
+    MarkChange.objects.create(
+        mark=mark,
+        old_code=mark.code,
+        new_code=code,
+        old_minutes_late=mark.minutes_late,
+        new_minutes_late=minutes_late,
+        reason=reason.strip(),
+        **history,
+    )
+    mark.code = code
+    mark.minutes_late = minutes_late
+    mark.source = source
+    mark.entered_by = by
+    mark.entered_at = now
+    mark.version += 1
+    if note:
+        mark.note = note
+    if register and mark.register_id is None:
+        mark.register = register
+    mark.save()
+    return mark
+
+
+def lock_register(group: RegistrationGroup, day: dt.date, session: str) -> Register:
+    register, _ = Register.objects.get_or_create(group=group, date=day, session=session)
+    return Register.objects.select_for_update().get(pk=register.pk)
+
+
+@dataclass
+class Entry:
+    pupil_id: int
+    code: str
+    seen_version: int  # 0 when the form showed no mark
+
+
+@dataclass
+class RegisterOutcome:
+    saved: int = 0
+    changed: int = 0
+    unmarked: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.conflicts or self.errors)
+
+
+def take_register(
+    group: RegistrationGroup,
+    day: dt.date,
+    session: str,
+    entries: list[Entry],
+    *,
+    by: User,
+    now: dt.datetime,
+    as_teacher: bool,
+    reason: str = "",
+) -> RegisterOutcome:
+    """Save a class's register: all the marks or none of them.
+
+    A teacher may enter only the teacher codes, and only until the register
+    closes. Office and attendance staff may change any mark at any time, as
+    an amendment. If someone else changed a pupil's mark since the form was
+    loaded, and this submit would overwrite it with something different,
+    nothing is saved and the conflicts are returned; submitting the same
+    marks again (a double click, a retry) is harmless.
+    """
+    school = group.academic_year.school
+    outcome = RegisterOutcome()
+    with transaction.atomic():
+        register = lock_register(group, day, session)
+        if as_teacher and (
+            register.closed_at or rules.is_closed_for_teachers(school, day, session, now)
+        ):
+            outcome.errors.append(
+                "This register has closed. Ask the office to make any change as an amendment."
+            )
+            return outcome
+        on_roll = {p.id: p for p in pupils_on_roll(school, day).filter(registration_group=group)}
+        current = {
+            m.pupil_id: m
+            for m in Mark.objects.select_for_update().filter(
+                pupil_id__in=on_roll, date=day, session=session
+            )
+        }
+        teacher_codes = {c.code for c in codes.enterable_by_teacher()}
+        valid_codes = {c.code for c in codes.in_use()}
+        for entry in entries:
+            pupil = on_roll.get(entry.pupil_id)
+            mark = current.get(entry.pupil_id)
+            if pupil is None:
+                outcome.errors.append("A pupil in this form is not on this class's roll today.")
+                continue
+            if entry.code not in valid_codes:
+                outcome.errors.append(f"{pupil.name}: {entry.code!r} is not a code in use.")
+                continue
+            if as_teacher and entry.code not in teacher_codes:
+                outcome.errors.append(f"{pupil.name}: teachers cannot enter {entry.code}.")
+                continue
+            if as_teacher and mark and mark.code not in teacher_codes and mark.code != entry.code:
+                outcome.errors.append(
+                    f"{pupil.name}: the office has recorded {mark.code}; ask them to change it."
+                )
+                continue
+            current_version = mark.version if mark else 0
+            if current_version != entry.seen_version and (mark is None or mark.code != entry.code):
+                who = mark.entered_by.display_name() if mark and mark.entered_by else SYSTEM_NAME
+                now_code = mark.code if mark else "no mark"
+                outcome.conflicts.append(f"{pupil.name} (now {now_code}, by {who})")
+        if not outcome.ok:
+            return outcome
+        opens = rules.register_times(school, session)[0]
+        to_write = [
+            e for e in entries if not (e.pupil_id in current and current[e.pupil_id].code == e.code)
+        ]
+        if any(e.pupil_id in current for e in to_write) and not reason.strip():
+            names = ", ".join(on_roll[e.pupil_id].name for e in to_write if e.pupil_id in current)
+            outcome.errors.append(f"Give a reason for changing the saved marks of {names}.")
+            return outcome
+        _write_register_marks(school, register, on_roll, current, to_write, by, now, reason, opens)
+        outcome.saved = len(to_write)
+        outcome.changed = sum(1 for e in to_write if e.pupil_id in current)
+        outcome.unmarked = len(set(on_roll) - set(current) - {e.pupil_id for e in entries})
+        if register.taken_at is None:
+            register.taken_at = now
+            register.taken_by = by
+            register.save(update_fields=["taken_at", "taken_by"])
+    return outcome
+
+
+def _write_register_marks(school, register, on_roll, current, entries, by, now, reason, opens):
+    """Write a whole register in a fixed number of queries, history included."""
+    history = {
+        "changed_by": by,
+        "changed_by_name": by.display_name(),
+        "changed_by_position": position_of(by),
+        "changed_at": now,
+        "source": Mark.Source.REGISTER,
+    }
+    late_minutes = max(0, int((now - rules.at(school, register.date, opens)).total_seconds() // 60))
+    created, changed, changes = [], [], []
+    for entry in entries:
+        minutes = late_minutes if entry.code == codes.LATE else None
+        mark = current.get(entry.pupil_id)
+        if mark is None:
+            created.append(
+                Mark(
+                    pupil=on_roll[entry.pupil_id],
+                    date=register.date,
+                    session=register.session,
+                    register=register,
+                    code=entry.code,
+                    minutes_late=minutes,
+                    source=Mark.Source.REGISTER,
+                    entered_by=by,
+                    entered_at=now,
+                )
+            )
+            continue
+        changes.append(
+            MarkChange(
+                mark=mark,
+                old_code=mark.code,
+                new_code=entry.code,
+                old_minutes_late=mark.minutes_late,
+                new_minutes_late=minutes,
+                reason=reason.strip(),
+                **history,
+            )
+        )
+        mark.code, mark.minutes_late, mark.source = entry.code, minutes, Mark.Source.REGISTER
+        mark.entered_by, mark.entered_at, mark.version = by, now, mark.version + 1
+        mark.register = mark.register or register
+        changed.append(mark)
+    Mark.objects.bulk_create(created)
+    changes += [
+        MarkChange(mark=m, new_code=m.code, new_minutes_late=m.minutes_late, reason="First entry",
+                   **history)
+        for m in created
+    ]  # fmt: skip
+    MarkChange.objects.bulk_create(changes)
+    if changed:
+        Mark.objects.bulk_update(
+            changed,
+            ["code", "minutes_late", "source", "entered_by", "entered_at", "version", "register"],
+        )
+
+
+def _register_for(pupil: Pupil, day: dt.date, session: str) -> Register | None:
+    if pupil.registration_group_id is None:
+        return None
+    return lock_register(pupil.registration_group, day, session)
+
+
+@transaction.atomic
+def sign_in_late(
+    pupil: Pupil,
+    arrived_at: dt.datetime,
+    *,
+    by: User,
+    now: dt.datetime,
+    reason: str = "",
+    brought_by: str = "",
+) -> LateArrival:
+    """The office signs in a pupil: L before the register closes, U at or after."""
+    school = pupil.school
+    local = arrived_at.astimezone(school.tz)
+    if arrived_at > now + dt.timedelta(minutes=1):
+        raise MarkError("The arrival time is in the future.")
+    if not pupil.on_roll(local.date()):
+        raise MarkError(f"{pupil.name} is not on roll on {local:%d %B %Y}.")
+    session = rules.session_of_arrival(school, arrived_at)
+    code, minutes = rules.arrival_code(school, session, arrived_at)
+    register = _register_for(pupil, local.date(), session)
+    why = f"Signed in late at {local:%H:%M}" + (f": {reason}" if reason else "")
+    mark = write_mark(
+        pupil,
+        local.date(),
+        session,
+        code,
+        by=by,
+        now=now,
+        source=Mark.Source.LATE_BOOK,
+        reason=why,
+        minutes_late=minutes,
+        register=register,
+        note=why,
+    )
+    return LateArrival.objects.create(
+        pupil=pupil,
+        mark=mark,
+        arrived_at=arrived_at,
+        reason=reason,
+        brought_by=brought_by,
+        recorded_by=by,
+        recorded_at=now,
+    )
+
+
+@transaction.atomic
+def sign_out_early(
+    pupil: Pupil,
+    left_at: dt.datetime,
+    reason: str,
+    *,
+    by: User,
+    now: dt.datetime,
+    details: str = "",
+    collected_by: str = "",
+) -> EarlyDeparture:
+    """Record a pupil leaving early; one who leaves before the afternoon
+    register is marked for the afternoon with the reason's code (M for an
+    appointment, I if unwell, N until the reason is known)."""
+    school = pupil.school
+    local = left_at.astimezone(school.tz)
+    departure = EarlyDeparture.objects.create(
+        pupil=pupil,
+        left_at=left_at,
+        reason=reason,
+        details=details,
+        collected_by=collected_by,
+        recorded_by=by,
+        recorded_at=now,
+    )
+    if local.time() < school.pm_register_opens:
+        why = f"Signed out at {local:%H:%M}: {departure.get_reason_display()}"
+        if details:
+            why += f" ({details})"
+        write_mark(
+            pupil,
+            local.date(),
+            Session.PM,
+            reason,
+            by=by,
+            now=now,
+            source=Mark.Source.EARLY_DEPARTURE,
+            reason=why,
+            register=_register_for(pupil, local.date(), Session.PM),
+            note=why,
+        )
+    return departure
+
+
+def amend_mark(
+    pupil: Pupil,
+    day: dt.date,
+    session: str,
+    code: str,
+    *,
+    by: User,
+    now: dt.datetime,
+    reason: str,
+    minutes_late: int | None = None,
+    seen_version: int | None = None,
+) -> Mark:
+    """An office or attendance amendment to one session's mark (reason required)."""
+    if not reason.strip():
+        raise MarkError("Give a reason for the amendment.")
+    with transaction.atomic():
+        register = _register_for(pupil, day, session)
+        mark = (
+            Mark.objects.select_for_update().filter(pupil=pupil, date=day, session=session).first()
+        )
+        if seen_version is not None and (mark.version if mark else 0) != seen_version:
+            raise MarkError(
+                "Someone else changed this mark while you were editing it: "
+                "check the current mark below and try again."
+            )
+        return write_mark(
+            pupil,
+            day,
+            session,
+            code,
+            by=by,
+            now=now,
+            source=Mark.Source.OFFICE,
+            reason=reason,
+            minutes_late=minutes_late,
+            register=register,
+            mark=mark,
+        )
+
+
+@transaction.atomic
+def close_register(register: Register, now: dt.datetime) -> int:
+    """Close one register: pupils still unmarked get N (no reason yet).
+
+    N is what first-day calling acts on. Closing twice changes nothing.
+    Returns the number of N marks written.
+    """
+    register = (
+        Register.objects.select_for_update()
+        .select_related("group__academic_year__school")
+        .get(pk=register.pk)
+    )
+    if register.closed_at:
+        return 0
+    school = register.group.academic_year.school
+    pupils = pupils_on_roll(school, register.date).filter(registration_group=register.group)
+    marked = set(
+        Mark.objects.filter(
+            pupil__in=pupils, date=register.date, session=register.session
+        ).values_list("pupil_id", flat=True)
+    )
+    written = 0
+    for pupil in pupils:
+        if pupil.id in marked:
+            continue
+        write_mark(
+            pupil,
+            register.date,
+            register.session,
+            codes.NO_REASON_YET,
+            by=None,
+            now=now,
+            source=Mark.Source.CLOSE,
+            reason="Unmarked when the register closed",
+            register=register,
+        )
+        written += 1
+    register.closed_at = now
+    register.not_taken_at_close = register.taken_at is None
+    register.save(update_fields=["closed_at", "not_taken_at_close"])
+    return written
+
+
+def close_due_registers(school: School, now: dt.datetime) -> int:
+    """Close every register of `school` whose close time has passed today.
+
+    Run every few minutes by Celery beat; idempotent. Returns N marks written.
+    """
+    from attendance.school_calendar import SchoolCalendar
+    from attendance.selectors import current_academic_year
+
+    local = now.astimezone(school.tz)
+    today = local.date()
+    sessions = [
+        s
+        for s in SchoolCalendar(school).sessions_on(today)
+        if now >= rules.closes_at(school, today, s)
+    ]
+    if not sessions:
+        return 0
+    year = current_academic_year(school, today)
+    written = 0
+    for group in RegistrationGroup.objects.filter(academic_year=year):
+        for session in sessions:
+            register, _ = Register.objects.get_or_create(group=group, date=today, session=session)
+            if register.closed_at is None:
+                written += close_register(register, now)
+    return written

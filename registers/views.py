@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from attendance import authorizers, codes
+from attendance import selectors as core
+from attendance.models import Pupil, RegistrationGroup
+
+from . import rules, selectors, services
+from .authorizers import may_amend, require_register
+from .forms import AmendMarkForm, EarlyDepartureForm, LateArrivalForm, parse_day
+from .models import Session
+from .statistics import figures_for_pupil
+
+
+def _school(request):
+    school = core.school_for(request.user)
+    if school is None:
+        raise Http404("No school is set up yet.")
+    return school
+
+
+@require_GET
+def my_registers(request):
+    """A teacher's registers today; office and attendance staff see every class."""
+    school = _school(request)
+    if not (request.user.has_perm("attendance.take_register") or may_amend(request.user)):
+        authorizers.require_perm(request.user, "attendance.take_register")
+    teacher = None if may_amend(request.user) else request.user
+    today, statuses = selectors.todays_registers(school, timezone.now(), teacher)
+    return render(
+        request,
+        "registers/my_registers.html",
+        {
+            "today": today,
+            "statuses": statuses,
+            "everyone": teacher is None,
+            "not_taken": [
+                s
+                for s in statuses
+                if s.state == "closed" and s.register and s.register.not_taken_at_close
+            ],
+        },
+    )
+
+
+def _entries(post) -> list[services.Entry]:
+    entries = []
+    for key, code in post.items():
+        if not key.startswith("code_") or not code:
+            continue
+        try:
+            pupil_id = int(key.removeprefix("code_"))
+            seen = int(post.get(f"v_{pupil_id}", "0"))
+        except ValueError:
+            continue
+        entries.append(services.Entry(pupil_id, code, seen))
+    return entries
+
+
+@require_http_methods(["GET", "POST"])
+def register_page(request, group_id: int, day: str, session: str):
+    group = get_object_or_404(
+        RegistrationGroup.objects.select_related("academic_year__school"), pk=group_id
+    )
+    require_register(request.user, group)
+    date = parse_day(day)
+    if date is None or session not in Session.values:
+        raise Http404("No such register")
+    school = group.academic_year.school
+    now = timezone.now()
+    if date > now.astimezone(school.tz).date():
+        raise Http404("Registers cannot be taken in advance")
+    as_teacher = not may_amend(request.user)
+    outcome = None
+    prefill_present = False
+    if request.method == "POST":
+        if request.POST.get("all_present"):
+            prefill_present = True  # the no-JavaScript "all present": nothing saved yet
+        else:
+            outcome = services.take_register(
+                group,
+                date,
+                session,
+                _entries(request.POST),
+                by=request.user,
+                now=now,
+                as_teacher=as_teacher,
+                reason=request.POST.get("reason", ""),
+            )
+            if outcome.ok:
+                left = outcome.unmarked
+                text = f"{group.name} {session} register saved."
+                if left:
+                    text += f" {left} pupil{'s are' if left > 1 else ' is'} still unmarked."
+                messages.success(request, text)
+                if as_teacher:
+                    return redirect("my_registers")
+                return redirect(request.path)
+    sheet = selectors.register_sheet(group, date, session, now)
+    status = 200
+    if outcome and outcome.conflicts:
+        status = 409
+    elif outcome and outcome.errors:
+        status = 400
+    present = rules.present_code(session)
+    return render(
+        request,
+        "registers/register.html",
+        {
+            "sheet": sheet,
+            "school": school,
+            "as_teacher": as_teacher,
+            "read_only": as_teacher and sheet.closed_for_teachers,
+            "outcome": outcome,
+            "present": present,
+            "prefill_present": prefill_present,
+            "teacher_choices": [
+                (present, "Present"),
+                (codes.LATE, "Late"),
+                (codes.NO_REASON_YET, "Absent"),
+            ],
+            "all_codes": codes.in_use(),
+            "closes": rules.register_times(school, session)[1],
+        },
+        status=status,
+    )
+
+
+def _pupil_for_office(request, pupil_id: int) -> Pupil:
+    pupil = get_object_or_404(
+        Pupil.objects.select_related("registration_group", "school"), pk=pupil_id
+    )
+    authorizers.require_pupil(request.user, pupil)
+    return pupil
+
+
+@require_http_methods(["GET", "POST"])
+def late_book(request):
+    authorizers.require_perm(request.user, "attendance.record_late_arrivals")
+    school = _school(request)
+    now = timezone.now()
+    local_now = now.astimezone(school.tz)
+    today = local_now.date()
+    late_form = LateArrivalForm(initial={"arrived": local_now.strftime("%H:%M")})
+    leave_form = EarlyDepartureForm(initial={"left": local_now.strftime("%H:%M")})
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = (
+            LateArrivalForm(request.POST) if action == "late" else EarlyDepartureForm(request.POST)
+        )
+        if form.is_valid():
+            pupil = _pupil_for_office(request, form.cleaned_data["pupil"])
+            try:
+                text = _record_movement(request, school, pupil, action, form.cleaned_data, now)
+                messages.success(request, text)
+                return redirect("late_book")
+            except services.MarkError as exc:
+                error = str(exc)
+        else:
+            error = "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items())
+    query = request.GET.get("q", "").strip()
+    matches = core.search_pupils(school, today, query)[:15] if query else []
+    return render(
+        request,
+        "registers/late_book.html",
+        {
+            "query": query,
+            "matches": matches,
+            "late_form": late_form,
+            "leave_form": leave_form,
+            "error": error,
+            "arrivals": selectors.late_arrivals_on(school, today),
+            "departures": selectors.early_departures_on(school, today),
+            "now": local_now,
+            "school": school,
+            "late_reasons": ["Traffic", "Overslept", "Medical appointment", "Sibling's school"],
+        },
+        status=400 if error else 200,
+    )
+
+
+def _record_movement(request, school, pupil, action, data, now) -> str:
+    today = now.astimezone(school.tz).date()
+    if action == "late":
+        arrival = services.sign_in_late(
+            pupil,
+            rules.at(school, today, data["arrived"]),
+            by=request.user,
+            now=now,
+            reason=data["reason"],
+            brought_by=data["brought_by"],
+        )
+        mark = arrival.mark
+        meaning = codes.get(mark.code).meaning.lower()
+        return (
+            f"{pupil.name} signed in at {data['arrived']:%H:%M}: {mark.code} ({meaning}), "
+            f"{mark.minutes_late or 0} minutes late."
+        )
+    services.sign_out_early(
+        pupil,
+        rules.at(school, today, data["left"]),
+        data["reason"],
+        by=request.user,
+        now=now,
+        details=data["details"],
+        collected_by=data["collected_by"],
+    )
+    return f"{pupil.name} signed out at {data['left']:%H:%M}."
+
+
+@require_GET
+def pupil_attendance(request, pupil_id: int):
+    pupil = get_object_or_404(
+        Pupil.objects.select_related("registration_group", "school"), pk=pupil_id
+    )
+    authorizers.require_pupil(request.user, pupil)
+    today = timezone.localdate()
+    year = core.current_academic_year(pupil.school, today)
+    if year is None:
+        raise Http404("No academic year is set up.")
+    figures = figures_for_pupil(pupil.id, year.start_date, today)
+    return render(
+        request,
+        "registers/pupil_attendance.html",
+        {
+            "pupil": pupil,
+            "year": year,
+            "figures": figures,
+            "weeks": selectors.year_grid(pupil, year, today),
+            "can_amend": may_amend(request.user),
+            "legend": codes.in_use(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mark_detail(request, pupil_id: int, day: str, session: str):
+    """A session's mark and its full history; office and attendance staff amend here."""
+    authorizers.require_perm(request.user, "attendance.amend_marks")
+    pupil = _pupil_for_office(request, pupil_id)
+    date = parse_day(day)
+    if date is None or session not in Session.values:
+        raise Http404("No such session")
+    history = list(selectors.mark_history(pupil, date, session).select_related("changed_by"))
+    current = pupil.marks.filter(date=date, session=session).first()
+    form = AmendMarkForm(
+        request.POST or None,
+        initial={
+            "code": current.code if current else "",
+            "minutes_late": current.minutes_late if current else None,
+            "seen_version": current.version if current else 0,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.amend_mark(
+                pupil,
+                date,
+                session,
+                form.cleaned_data["code"],
+                by=request.user,
+                now=timezone.now(),
+                reason=form.cleaned_data["reason"],
+                minutes_late=form.cleaned_data["minutes_late"],
+                seen_version=form.cleaned_data["seen_version"],
+            )
+            messages.success(request, "Mark amended. The original is kept in the history below.")
+            return redirect(reverse("mark_detail", args=[pupil.id, day, session]))
+        except services.MarkError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "registers/mark_detail.html",
+        {
+            "pupil": pupil,
+            "date": date,
+            "session": session,
+            "mark": current,
+            "history": history,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def close_now(request):
+    """Office: close today's registers whose time has passed (beat does this anyway)."""
+    authorizers.require_perm(request.user, "attendance.amend_marks")
+    written = services.close_due_registers(_school(request), timezone.now())
+    messages.success(request, f"Registers closed; {written} pupils marked N (no reason yet).")
+    return redirect("my_registers")

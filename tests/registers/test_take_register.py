@@ -1,0 +1,153 @@
+import pytest
+from django.urls import reverse
+
+from registers.models import Mark, MarkChange, Register
+from tests.registers.conftest import DAY, london
+
+pytestmark = pytest.mark.django_db
+
+
+def url(group, session="AM", day=DAY):
+    return reverse("register", args=[group.id, day.isoformat(), session])
+
+
+def post_marks(client, group, marks, session="AM", versions=None, **extra):
+    data = {f"code_{p.id}": code for p, code in marks.items()}
+    for p in marks:
+        data[f"v_{p.id}"] = (versions or {}).get(p.id, 0)
+    data.update(extra)
+    return client.post(url(group, session), data)
+
+
+def test_a_teacher_takes_the_register(client, cast, at_905):
+    client.force_login(cast.alice)
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "/"})
+    assert response.status_code == 302
+    mark = Mark.objects.get(pupil=cast.poppy, date=DAY, session="AM")
+    assert (mark.code, mark.entered_by) == ("/", cast.alice)
+    register = Register.objects.get(group=cast.hawthorn, date=DAY, session="AM")
+    assert register.taken_by == cast.alice
+    first = mark.changes.get()
+    assert (first.old_code, first.new_code, first.changed_by_name) == ("", "/", "Alice")
+
+
+def test_the_page_shows_the_class_with_preferred_and_legal_names(client, cast, at_905):
+    cast.poppy.preferred_first_name = "Pops"
+    cast.poppy.save()
+    client.force_login(cast.alice)
+    page = client.get(url(cast.hawthorn)).content.decode()
+    assert "Pops Fairweather" in page
+    assert "Poppy Fairweather" in page  # the legal name, smaller
+    assert 'value="L"' in page and 'value="N"' in page
+    assert 'value="M"' not in page  # not a teacher's code
+
+
+def test_a_teacher_may_only_enter_teacher_codes(client, cast, at_905):
+    client.force_login(cast.alice)
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "M"})
+    assert response.status_code == 400
+    assert "teachers cannot enter M" in response.content.decode()
+    assert not Mark.objects.exists()
+
+
+def test_one_bad_entry_saves_nothing(client, cast, fill_class, at_905):
+    other = fill_class(cast.hawthorn, 1)[0]
+    client.force_login(cast.alice)
+    post_marks(client, cast.hawthorn, {cast.poppy: "/", other: "ZZ"})
+    assert not Mark.objects.exists()
+
+
+def test_office_codes_are_shown_to_the_teacher_and_kept(client, cast, at_905):
+    from registers.services import write_mark
+
+    write_mark(cast.poppy, DAY, "AM", "M", by=cast.olive, now=london(8, 30),
+               source="office", note="Dentist at 10:00 (mum phoned)")  # fmt: skip
+    client.force_login(cast.alice)
+    page = client.get(url(cast.hawthorn)).content.decode()
+    assert "Dentist at 10:00 (mum phoned)" in page
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "/"}, versions={cast.poppy.id: 1})
+    assert "the office has recorded M" in response.content.decode()
+    assert Mark.objects.get(pupil=cast.poppy).code == "M"
+
+
+def test_a_double_submit_is_harmless(client, cast, at_905):
+    client.force_login(cast.alice)
+    post_marks(client, cast.hawthorn, {cast.poppy: "N"})
+    again = post_marks(client, cast.hawthorn, {cast.poppy: "N"})  # same form, stale version 0
+    assert again.status_code == 302
+    assert MarkChange.objects.count() == 1
+
+
+def test_a_stale_form_never_silently_overwrites_a_newer_mark(client, cast, at_905):
+    from registers.services import sign_in_late
+
+    client.force_login(cast.alice)
+    # The teacher opened the register, then the office signed Poppy in late.
+    sign_in_late(cast.poppy, london(9, 4), by=cast.olive, now=london(9, 4))
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "N"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Nothing was saved" in page and "Poppy Fairweather (now L" in page
+    assert Mark.objects.get(pupil=cast.poppy).code == "L"
+
+
+def test_changing_a_saved_mark_needs_a_reason_and_keeps_the_original(client, cast, at_905):
+    client.force_login(cast.alice)
+    post_marks(client, cast.hawthorn, {cast.poppy: "N"})
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "L"}, versions={cast.poppy.id: 1})
+    assert response.status_code == 400
+    assert "Give a reason for changing the saved marks of Poppy" in response.content.decode()
+    post_marks(client, cast.hawthorn, {cast.poppy: "L"}, versions={cast.poppy.id: 1},
+               reason="Arrived late")  # fmt: skip
+    change = MarkChange.objects.filter(old_code="N").get()
+    assert (change.new_code, change.reason, change.changed_by) == ("L", "Arrived late", cast.alice)
+
+
+def test_a_teacher_cannot_change_a_closed_register(client, cast, time_machine):
+    time_machine.move_to(london(9, 20))
+    client.force_login(cast.alice)
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "/"})
+    assert response.status_code == 400
+    assert "This register has closed" in response.content.decode()
+    assert not Mark.objects.exists()
+    page = client.get(url(cast.hawthorn)).content.decode()
+    assert "Teachers cannot change a closed register" in page
+    assert 'type="radio"' not in page
+
+
+def test_the_office_amends_a_closed_register_with_a_reason(client, cast, time_machine):
+    from registers.services import close_due_registers
+
+    time_machine.move_to(london(9, 25))
+    close_due_registers(cast.school, london(9, 25))
+    client.force_login(cast.olive)
+    response = post_marks(
+        client, cast.hawthorn, {cast.poppy: "I"}, versions={cast.poppy.id: 1},
+        reason="Mum phoned at 9:30: sick overnight",
+    )  # fmt: skip
+    assert response.status_code == 302
+    change = MarkChange.objects.get(old_code="N")
+    assert change.new_code == "I"
+    assert change.changed_by_position == "Office"
+
+
+@pytest.mark.parametrize("size", [10, 40])
+def test_the_register_page_runs_a_fixed_number_of_queries(
+    client, cast, fill_class, at_905, size, django_assert_max_num_queries
+):
+    pupils = fill_class(cast.hawthorn, size)
+    client.force_login(cast.alice)
+    with django_assert_max_num_queries(14):
+        assert client.get(url(cast.hawthorn)).status_code == 200
+    with django_assert_max_num_queries(21):
+        response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
+    assert response.status_code == 302
+    assert Mark.objects.filter(code="/").count() == size
+    with django_assert_max_num_queries(21):
+        # Changing every saved mark is an amendment of each, still in fixed queries.
+        response = post_marks(
+            client, cast.hawthorn, {p: "N" for p in pupils},
+            versions={p.id: 1 for p in pupils}, reason="Marked the wrong class",
+        )  # fmt: skip
+    assert response.status_code == 302
+    assert MarkChange.objects.filter(old_code="/", new_code="N").count() == size
