@@ -266,7 +266,8 @@ def _write_register_marks(school, register, on_roll, current, entries, by, now, 
         )
         mark.code, mark.minutes_late, mark.source = entry.code, minutes, Mark.Source.REGISTER
         mark.entered_by, mark.entered_at, mark.version = by, now, mark.version + 1
-        mark.register = mark.register or register
+        if mark.register_id is None:
+            mark.register = register
         changed.append(mark)
     Mark.objects.bulk_create(created)
     changes += [
