@@ -26,8 +26,8 @@ def test_every_page_redirects_an_anonymous_visitor_to_sign_in(client, cast):
 @pytest.mark.parametrize(
     ("role", "lands_on"),
     [
-        ("teacher", "my_classes"),
-        ("office", "pupil_list"),
+        ("teacher", "my_registers"),
+        ("office", "late_book"),
         ("attendance officer", "pupil_list"),
         ("head", "pupil_list"),
         ("governor", "governors"),

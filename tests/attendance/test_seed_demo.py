@@ -1,12 +1,19 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from attendance.models import Contact, Pupil, RegistrationGroup, User
 from attendance.roles import Role, roles_of
+from registers.models import Mark, MarkChange
+from registers.statistics import figures_by_pupil
 
 pytestmark = pytest.mark.django_db
 
 
+@time_machine.travel(dt.datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Europe/London")))
 def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothing(capsys):
     call_command("seed_demo")
     assert RegistrationGroup.objects.count() == 14
@@ -29,9 +36,32 @@ def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothin
         user = User.objects.get(username=username)
         assert role in roles_of(user)
         assert user.check_password("rollcall-demo")
-    counts = (Pupil.objects.count(), Contact.objects.count(), User.objects.count())
+    # An autumn term of history up to yesterday: most pupils 95%+, some persistently absent.
+    rates = figures_by_pupil(Pupil.objects.values_list("id", flat=True), dt.date(2026, 9, 1),
+                             dt.date(2026, 11, 25))  # fmt: skip
+    assert len(rates) == Pupil.objects.count()
+    good = sum(1 for f in rates.values() if f.attendance_rate >= 95)
+    persistent = sum(1 for f in rates.values() if f.persistently_absent)
+    assert good / len(rates) > 0.6
+    assert 0.03 < persistent / len(rates) < 0.25
+    codes_used = set(Mark.objects.values_list("code", flat=True))
+    assert {"/", "\\", "I", "L", "U", "G", "O", "M", "V"} <= codes_used
+    assert not Mark.objects.filter(date__gte=dt.date(2026, 11, 26)).exists()
+    amended = MarkChange.objects.filter(old_code="N").first()
+    assert amended.changed_by.username == "office"
+    counts = (
+        Pupil.objects.count(),
+        Contact.objects.count(),
+        User.objects.count(),
+        Mark.objects.count(),
+    )
     call_command("seed_demo")
-    assert (Pupil.objects.count(), Contact.objects.count(), User.objects.count()) == counts
+    assert (
+        Pupil.objects.count(),
+        Contact.objects.count(),
+        User.objects.count(),
+        Mark.objects.count(),
+    ) == counts
     assert "already exists" in capsys.readouterr().out
 
 

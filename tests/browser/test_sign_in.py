@@ -15,8 +15,8 @@ def sign_in(page: Page, base: str, username: str) -> None:
 @pytest.mark.parametrize(
     ("username", "heading"),
     [
-        ("alice", "My classes"),
-        ("olive", "Pupils on roll"),
+        ("alice", "My registers"),
+        ("olive", "Late book"),
         ("arthur", "Pupils on roll"),
         ("helen", "Pupils on roll"),
         ("gwen", "Heartwood Primary School: school figures"),
@@ -30,6 +30,7 @@ def test_each_role_signs_in_and_lands_on_its_page(page: Page, live_server, cast,
 
 def test_a_teacher_opens_a_pupil_of_their_class(page: Page, live_server, cast):
     sign_in(page, live_server.url, "alice")
+    page.get_by_role("link", name="My classes").click()
     page.get_by_role("link", name="Hawthorn").click()
     page.get_by_role("link", name="Poppy Fairweather").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Poppy Fairweather")

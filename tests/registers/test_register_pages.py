@@ -1,0 +1,89 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from registers.services import write_mark
+from tests.registers.conftest import DAY, london
+
+pytestmark = pytest.mark.django_db
+
+
+def register_url(group, session="AM", day=DAY):
+    return reverse("register", args=[group.id, day.isoformat(), session])
+
+
+def test_my_registers_lists_todays_sessions_for_my_classes_only(client, cast, at_905):
+    client.force_login(cast.alice)
+    page = client.get(reverse("my_registers")).content.decode()
+    assert "Hawthorn · AM" in page and "Hawthorn · PM" in page
+    assert "Rowan" not in page
+    assert "not taken" in page
+
+
+def test_a_teacher_cannot_open_another_class_register(client, cast, at_905):
+    client.force_login(cast.bob)
+    assert client.get(register_url(cast.hawthorn)).status_code == 404
+    response = client.post(
+        register_url(cast.hawthorn), {f"code_{cast.poppy.id}": "/", f"v_{cast.poppy.id}": 0}
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("who", ["gwen", "nobody"])
+def test_governors_and_users_without_a_role_open_no_register(client, cast, at_905, who):
+    client.force_login(getattr(cast, who))
+    assert client.get(register_url(cast.hawthorn)).status_code == 404
+    assert client.get(reverse("my_registers")).status_code == 403
+
+
+def test_a_register_cannot_be_taken_for_tomorrow(client, cast, at_905):
+    client.force_login(cast.alice)
+    assert (
+        client.get(register_url(cast.hawthorn, day=DAY + dt.timedelta(days=1))).status_code == 404
+    )
+
+
+def test_the_pupil_attendance_page_shows_the_grid_and_dfe_figures(client, cast, time_machine):
+    time_machine.move_to(london(16, 0))
+    # Monday-Wednesday of this week: 5 present, 1 illness (I).
+    for offset, session, code in [(0, "AM", "/"), (0, "PM", "\\"), (1, "AM", "/"),
+                                  (1, "PM", "\\"), (2, "AM", "I"), (2, "PM", "L")]:  # fmt: skip
+        day = dt.date(2026, 11, 23) + dt.timedelta(days=offset)
+        write_mark(
+            cast.poppy, day, session, code, by=cast.olive, now=london(9, 0, day), source="office"
+        )
+    client.force_login(cast.alice)
+    page = client.get(reverse("pupil_attendance", args=[cast.poppy.id])).content.decode()
+    assert "83.3%" in page  # 5 of 6 possible sessions
+    assert 'title="Wed 25 Nov AM: Illness (not a medical or dental appointment)"' in page
+    # A teacher sees the grid but not the amendment links.
+    assert reverse("mark_detail", args=[cast.poppy.id, "2026-11-25", "AM"]) not in page
+    client.force_login(cast.bob)
+    assert client.get(reverse("pupil_attendance", args=[cast.poppy.id])).status_code == 404
+
+
+def test_the_office_sees_a_sessions_history_and_amends_it(client, cast, time_machine):
+    time_machine.move_to(london(11, 0))
+    write_mark(cast.poppy, DAY, "AM", "N", by=None, now=london(9, 20), source="close",
+               reason="Unmarked when the register closed")  # fmt: skip
+    client.force_login(cast.olive)
+    url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
+    assert "Unmarked when the register closed" in client.get(url).content.decode()
+    empty = client.post(url, {"code": "I", "reason": "", "seen_version": 1})
+    assert empty.status_code == 400
+    page = client.post(
+        url, {"code": "I", "reason": "Mum phoned: tummy bug", "seen_version": 1}, follow=True
+    ).content.decode()
+    assert "Mark amended" in page
+    assert "Mum phoned: tummy bug" in page
+    stale = client.post(url, {"code": "O", "reason": "No contact", "seen_version": 1})
+    assert "Someone else changed this mark" in stale.content.decode()
+
+
+@pytest.mark.parametrize("who", ["alice", "gwen"])
+def test_teachers_and_governors_cannot_see_or_amend_history(client, cast, who):
+    client.force_login(getattr(cast, who))
+    url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"code": "O", "reason": "x", "seen_version": 0}).status_code == 403
