@@ -372,6 +372,7 @@ def _seed_pupils(school, year, groups, rng: random.Random) -> None:
         by_year.setdefault(year_group, []).append(name)
     serial = 0
     family_no = 0
+    names_in_class: dict[str, set] = {name: set() for name in free}
     while any(free.values()):
         family_no += 1
         surname = rng.choice(SURNAMES)
@@ -448,6 +449,9 @@ def _seed_pupils(school, year, groups, rng: random.Random) -> None:
             serial += 1
             sex = rng.choice("FM")
             first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
+            while (first, surname) in names_in_class[name]:  # two of one name confuse a register
+                first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
+            names_in_class[name].add((first, surname))
             send = rng.choices("NKE", weights=[84, 13, 3])[0]
             dob = _dob(rng, year_group, year.start_date)
             pupil = Pupil.objects.create(

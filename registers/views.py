@@ -198,10 +198,14 @@ def _record_movement(request, school, pupil, action, data, now) -> str:
             brought_by=data["brought_by"],
         )
         mark = arrival.mark
+        if mark.code not in (codes.LATE, codes.LATE_AFTER_CLOSE):
+            return (
+                f"{pupil.name} signed in at {data['arrived']:%H:%M}, before the register: present."
+            )
         meaning = codes.get(mark.code).meaning.lower()
         return (
             f"{pupil.name} signed in at {data['arrived']:%H:%M}: {mark.code} ({meaning}), "
-            f"{mark.minutes_late or 0} minutes late."
+            f"{mark.minutes_late} minutes late."
         )
     services.sign_out_early(
         pupil,
