@@ -13,16 +13,26 @@ def can_see_all_pupils(user: User) -> bool:
     return user.has_perm("attendance.view_all_pupils")
 
 
+def same_school(user: User, school_id: int) -> bool:
+    # Staff belong to one school; an account without one (a trust-wide
+    # superuser) is scoped by its permissions alone.
+    return user.school_id is None or user.school_id == school_id
+
+
 def group_authorized(user: User, group: RegistrationGroup) -> bool:
+    if not same_school(user, group.academic_year.school_id):
+        return False
     if can_see_all_pupils(user):
         return True
-    return group.teachers.filter(pk=user.pk).exists()
+    return user.has_perm("attendance.take_register") and group.teachers.filter(pk=user.pk).exists()
 
 
 def pupil_authorized(user: User, pupil: Pupil) -> bool:
+    if not same_school(user, pupil.school_id):
+        return False
     if can_see_all_pupils(user):
         return True
-    if pupil.registration_group_id is None:
+    if pupil.registration_group_id is None or not user.has_perm("attendance.take_register"):
         return False
     return pupil.registration_group.teachers.filter(pk=user.pk).exists()
 

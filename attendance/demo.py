@@ -308,7 +308,14 @@ def seed_demo(
         return existing, False
     rng = random.Random(seed)
     school = School.objects.create(
-        name="Oakfield Primary School", urn=DEMO_URN, local_authority="Hertfordshire"
+        name="Oakfield Primary School",
+        urn=DEMO_URN,
+        local_authority="Hertfordshire",
+        phone="01727 555 0140",
+        email="admin@oakfield.example.sch.uk",
+        address="Orchard Way, Oakfield, Hertfordshire AL3 4QT",
+        headteacher="Sarah Okonkwo",
+        la_attendance_email="attendance.cme@hertfordshire.example",
     )
     years = {}
     for name, (start, end, terms, insets) in YEARS.items():

@@ -196,8 +196,19 @@ def _text_stream(data: bytes | str) -> io.StringIO:
     return io.StringIO(data.lstrip("\ufeff"), newline="")
 
 
+def _check_lengths(row: dict, model) -> None:
+    for column, value in row.items():
+        try:
+            limit = model._meta.get_field(column).max_length
+        except Exception:  # a column that is not a model field (e.g. pupil_upn)
+            continue
+        if limit and len(value) > limit:
+            raise RowError(f"{column} is longer than {limit} characters")
+
+
 def _parse_pupil(row: dict, school: School, groups: dict[str, RegistrationGroup]) -> dict:
     _require(row, PUPIL_REQUIRED)
+    _check_lengths(row, Pupil)
     problem = upn_problem(row["upn"].upper())
     if problem:
         raise RowError(problem)
@@ -247,7 +258,9 @@ def _parse_pupil(row: dict, school: School, groups: dict[str, RegistrationGroup]
     return values
 
 
-def import_pupils(school: School, data: bytes | str, academic_year: AcademicYear) -> ImportResult:
+def import_pupils(
+    school: School, data: bytes | str, academic_year: AcademicYear | None
+) -> ImportResult:
     """Create or update pupils from a CSV file; any bad row rejects the whole file.
 
     A UPN already in Rollcall updates that pupil (a termly refresh from the
@@ -258,6 +271,11 @@ def import_pupils(school: School, data: bytes | str, academic_year: AcademicYear
         rows = _rows(_text_stream(data), PUPIL_COLUMNS, PUPIL_REQUIRED, result)
     except RowError as exc:
         result.errors.append((0, str(exc)))
+        return result
+    if academic_year is None:
+        result.errors.append(
+            (0, "Set up the academic year (in the admin) before importing pupils.")
+        )
         return result
     groups = {g.name.lower(): g for g in academic_year.registration_groups.all()}
     parsed: list[dict] = []
@@ -297,6 +315,9 @@ def import_pupils(school: School, data: bytes | str, academic_year: AcademicYear
 
 def _parse_contact(row: dict) -> dict:
     _require(row, CONTACT_REQUIRED)
+    _check_lengths(row, Contact)
+    if len(row["contact_id"]) > 50:
+        raise RowError("contact_id is longer than 50 characters")
     email = row.get("email", "")
     if email:
         try:
@@ -413,4 +434,11 @@ def export_pupils(pupils: Iterable[Pupil], out: IO[str]) -> None:
             else:
                 value = getattr(p, column)
                 row.append(value.isoformat() if isinstance(value, dt.date) else value or "")
-        writer.writerow(row)
+        writer.writerow([_safe_cell(v) for v in row])
+
+
+def _safe_cell(value: str) -> str:
+    # A cell starting with = + - @ is run as a formula by spreadsheets.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -17,6 +17,11 @@ class School(models.Model):
     name = models.CharField(max_length=200)
     urn = models.CharField("URN", max_length=8, unique=True)
     local_authority = models.CharField(max_length=100)
+    phone = models.CharField("office phone", max_length=30, blank=True)
+    email = models.EmailField("office email", blank=True)
+    address = models.TextField(blank=True)
+    headteacher = models.CharField(max_length=100, blank=True)
+    la_attendance_email = models.EmailField("LA attendance / CME team email", blank=True)
     timezone = models.CharField(max_length=50, default="Europe/London")
     doors_open = models.TimeField(default=dt.time(8, 40))
     am_register_opens = models.TimeField(default=dt.time(9, 0))
@@ -33,6 +38,15 @@ class School(models.Model):
     religious_observance_days_per_year = models.PositiveSmallIntegerField(default=2)
     leave_request_notice_days = models.PositiveSmallIntegerField(
         "days' notice for leave requests", default=28
+    )
+    first_day_calling_delay = models.PositiveSmallIntegerField(
+        "first-day calling starts (minutes after the AM register closes)", default=15
+    )
+    letter_after_days = models.PositiveSmallIntegerField(
+        "letter and home visit after (school days of unexplained absence)", default=3
+    )
+    cme_referral_after_days = models.PositiveSmallIntegerField(
+        "children-missing-education referral after (school days)", default=10
     )
     notice_to_improve_school_weeks = models.PositiveSmallIntegerField(
         "Notice to Improve period (school weeks)",

@@ -155,9 +155,13 @@ class SchoolCalendar:
 
         Used for improvement periods ("6 school weeks from the notice").
         """
+        horizon = self.last_day or start
+        # Count from the first school day on or after `start`: a notice given
+        # on a Friday evening or a Saturday must not lose a week.
+        while start <= horizon and not self.is_school_day(start):
+            start += ONE_DAY
         monday = week_start(start)
         seen = 0
-        horizon = self.last_day or start
         while monday <= horizon:
             if self.is_school_week(monday):
                 seen += 1

@@ -14,7 +14,8 @@ def school_for(user: User) -> School | None:
     """The school a member of staff works in (the only school in most installs)."""
     if user.school_id:
         return user.school
-    return School.objects.order_by("id").first()
+    schools = list(School.objects.order_by("id")[:2])
+    return schools[0] if len(schools) == 1 else None
 
 
 def current_academic_year(school: School, today: dt.date) -> AcademicYear | None:
@@ -65,10 +66,11 @@ class Figure:
     label: str
     count: int
     total: int
+    suppressible: bool = True
 
     @property
     def suppressed(self) -> bool:
-        return 0 < self.count < SUPPRESS_BELOW
+        return self.suppressible and 0 < self.count < SUPPRESS_BELOW
 
     @property
     def percent(self) -> float | None:
@@ -98,8 +100,10 @@ def roll_profile(school: School, day: dt.date) -> dict:
     by_year = dict(pupils.values_list("year_group").annotate(n=Count("id")))
     return {
         "total": total,
+        # Year-group sizes are public (and suppressing one would be undone by
+        # subtracting the others from the total); only pupil groups are hidden.
         "by_year": [
-            Figure(label, by_year.get(value, 0), total)
+            Figure(label, by_year.get(value, 0), total, suppressible=False)
             for value, label in YearGroup.choices
             if value in by_year
         ],

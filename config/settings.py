@@ -14,7 +14,11 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=true for development).")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -25,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "attendance",
     "registers",
     "absences",
@@ -125,7 +130,22 @@ CELERY_BEAT_SCHEDULE = {
     # Every two minutes: a register closes within two minutes of its time, on
     # every school day, whatever each school's close time is.
     "close-registers": {"task": "registers.tasks.close_registers", "schedule": 120.0},
+    # Runs often; acts once a school's AM register has closed plus its delay,
+    # and is idempotent, so each pass only adds what is new.
+    "first-day-calling": {"task": "absences.tasks.first_day_calling", "schedule": 300.0},
+    "prefill-registers": {"task": "absences.tasks.prefill_registers", "schedule": 900.0},
 }
+
+# GOV.UK Notify sends parents' texts and emails when a key is set; without
+# one, emails go through EMAIL_URL and texts are left to a phone call.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
+NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_RETRY_SECONDS = env.int("NOTIFY_RETRY_SECONDS", default=120)
+NOTIFY_MAX_TRIES = env.int("NOTIFY_MAX_TRIES", default=5)
+# Where parents' personal links point (the school's public address).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a school day; shared tablets should not stay signed in
 SESSION_COOKIE_HTTPONLY = True

@@ -11,7 +11,7 @@ def may_amend(user: User) -> bool:
 def register_authorized(user: User, group: RegistrationGroup) -> bool:
     """Office and attendance staff open any register; a teacher only their own."""
     if may_amend(user):
-        return True
+        return group_authorized(user, group)
     return user.has_perm("attendance.take_register") and group_authorized(user, group)
 
 

@@ -116,6 +116,31 @@ def write_mark(
     return mark
 
 
+ADMIN_CODES = codes.codes_in(codes.Category.ADMINISTRATIVE)
+OVERWRITABLE_BY_ARRIVAL = {codes.PRESENT_AM, codes.PRESENT_PM, codes.LATE, codes.LATE_AFTER_CLOSE,
+                           codes.NO_REASON_YET}  # fmt: skip
+
+
+def check_session(pupil: Pupil, day: dt.date, session: str, code: str, calendar=None) -> None:
+    """A mark belongs to a school session the pupil was on roll for, and a
+    present code to its own session (/ is AM, \\ is PM)."""
+    from attendance.school_calendar import SchoolCalendar
+
+    if (
+        code == codes.PRESENT_AM
+        and session != Session.AM
+        or (code == codes.PRESENT_PM and session != Session.PM)
+    ):
+        raise MarkError(f"{code} is the present mark for the other session.")
+    if code in ADMIN_CODES:
+        return
+    calendar = calendar or SchoolCalendar(pupil.school)
+    if session not in calendar.sessions_on(day):
+        raise MarkError(f"{day:%A %-d %B %Y} {session} is not a school session.")
+    if not pupil.on_roll(day):
+        raise MarkError(f"{pupil.name} was not on roll on {day:%-d %B %Y}.")
+
+
 def lock_register(group: RegistrationGroup, day: dt.date, session: str) -> Register:
     register, _ = Register.objects.get_or_create(group=group, date=day, session=session)
     return Register.objects.select_for_update().get(pk=register.pk)
@@ -165,6 +190,14 @@ def take_register(
     outcome = RegisterOutcome()
     with transaction.atomic():
         register = lock_register(group, day, session)
+        from attendance.school_calendar import SchoolCalendar
+
+        if session not in SchoolCalendar(school).sessions_on(day):
+            outcome.errors.append(f"{day:%A %-d %B %Y} {session} is not a school session.")
+            return outcome
+        if len(reason) > 300:
+            outcome.errors.append("Keep the reason under 300 characters.")
+            return outcome
         if as_teacher and (
             register.closed_at or rules.is_closed_for_teachers(school, day, session, now)
         ):
@@ -189,6 +222,11 @@ def take_register(
                 continue
             if entry.code not in valid_codes:
                 outcome.errors.append(f"{pupil.name}: {entry.code!r} is not a code in use.")
+                continue
+            if entry.code == rules.present_code(
+                Session.PM if session == Session.AM else Session.AM
+            ):
+                outcome.errors.append(f"{pupil.name}: {entry.code} is the other session's mark.")
                 continue
             if as_teacher and entry.code not in teacher_codes:
                 outcome.errors.append(f"{pupil.name}: teachers cannot enter {entry.code}.")
@@ -233,7 +271,10 @@ def _write_register_marks(school, register, on_roll, current, entries, by, now, 
         "changed_at": now,
         "source": Mark.Source.REGISTER,
     }
-    late_minutes = max(0, int((now - rules.at(school, register.date, opens)).total_seconds() // 60))
+    # Minutes late are known only when the teacher marks L at the time; an
+    # office L entered later has none (the late book records exact times).
+    since_open = (now - rules.at(school, register.date, opens)).total_seconds() // 60
+    late_minutes = int(since_open) if 0 <= since_open <= 120 else None
     created, changed, changes = [], [], []
     for entry in entries:
         minutes = late_minutes if entry.code == codes.LATE else None
@@ -308,8 +349,21 @@ def sign_in_late(
         raise MarkError(f"{pupil.name} is not on roll on {local:%d %B %Y}.")
     session = rules.session_of_arrival(school, arrived_at)
     code, minutes = rules.arrival_code(school, session, arrived_at)
+    check_session(pupil, local.date(), session, code)
     register = _register_for(pupil, local.date(), session)
-    why = f"Signed in late at {local:%H:%M}" + (f": {reason}" if reason else "")
+    why = (f"Signed in late at {local:%H:%M}" + (f": {reason}" if reason else ""))[:200]
+    existing = (
+        Mark.objects.select_for_update()
+        .filter(pupil=pupil, date=local.date(), session=session)
+        .first()
+    )
+    if existing and existing.code not in OVERWRITABLE_BY_ARRIVAL:
+        # An appointment (M) or other decided code stands: the arrival is
+        # recorded in the late book, the mark is not turned into L or U.
+        return LateArrival.objects.create(
+            pupil=pupil, mark=existing, arrived_at=arrived_at, reason=reason,
+            brought_by=brought_by, recorded_by=by, recorded_at=now,
+        )  # fmt: skip
     mark = write_mark(
         pupil,
         local.date(),
@@ -322,6 +376,7 @@ def sign_in_late(
         minutes_late=minutes,
         register=register,
         note=why,
+        mark=existing,
     )
     return LateArrival.objects.create(
         pupil=pupil,
@@ -359,10 +414,13 @@ def sign_out_early(
         recorded_by=by,
         recorded_at=now,
     )
-    if local.time() < school.pm_register_opens:
+    pm = Mark.objects.filter(pupil=pupil, date=local.date(), session=Session.PM).first()
+    if local.time() < school.pm_register_opens and (pm is None or pm.code == codes.NO_REASON_YET):
         why = f"Signed out at {local:%H:%M}: {departure.get_reason_display()}"
         if details:
             why += f" ({details})"
+        why = why[:200]
+        check_session(pupil, local.date(), Session.PM, reason)
         write_mark(
             pupil,
             local.date(),
@@ -393,6 +451,7 @@ def amend_mark(
     """An office or attendance amendment to one session's mark (reason required)."""
     if not reason.strip():
         raise MarkError("Give a reason for the amendment.")
+    check_session(pupil, day, session, code)
     with transaction.atomic():
         register = _register_for(pupil, day, session)
         mark = (
@@ -422,9 +481,14 @@ def amend_mark(
 def close_register(register: Register, now: dt.datetime) -> int:
     """Close one register: pupils still unmarked get N (no reason yet).
 
-    N is what first-day calling acts on. Closing twice changes nothing.
-    Returns the number of N marks written.
+    Where the school already knows why a pupil is away (a parent's report,
+    granted leave, a part-time timetable, leave refused) the pupil gets that
+    code instead, and a teacher's N is replaced by it. N is what first-day
+    calling acts on. Closing twice changes nothing. Returns the number of
+    marks written.
     """
+    from .hooks import planned_marks
+
     register = (
         Register.objects.select_for_update()
         .select_related("group__academic_year__school")
@@ -433,31 +497,90 @@ def close_register(register: Register, now: dt.datetime) -> int:
     if register.closed_at:
         return 0
     school = register.group.academic_year.school
-    pupils = pupils_on_roll(school, register.date).filter(registration_group=register.group)
-    marked = set(
-        Mark.objects.filter(
+    pupils = list(pupils_on_roll(school, register.date).filter(registration_group=register.group))
+    marks = {
+        m.pupil_id: m
+        for m in Mark.objects.select_for_update().filter(
             pupil__in=pupils, date=register.date, session=register.session
-        ).values_list("pupil_id", flat=True)
-    )
+        )
+    }
+    planned = planned_marks(school, register.date, [p.id for p in pupils])
     written = 0
     for pupil in pupils:
-        if pupil.id in marked:
+        mark = marks.get(pupil.id)
+        plan = planned.get((pupil.id, register.session))
+        if mark is not None and not (plan and mark.code == codes.NO_REASON_YET):
             continue
+        if plan:
+            code, source, reason = plan.code, plan.source, plan.note
+        else:
+            code, source, reason = (
+                codes.NO_REASON_YET,
+                Mark.Source.CLOSE,
+                "Unmarked when the register closed",
+            )
         write_mark(
             pupil,
             register.date,
             register.session,
-            codes.NO_REASON_YET,
+            code,
             by=None,
             now=now,
-            source=Mark.Source.CLOSE,
-            reason="Unmarked when the register closed",
+            source=source,
+            reason=reason,
             register=register,
+            note=plan.note if plan else "",
+            mark=mark,
         )
         written += 1
     register.closed_at = now
     register.not_taken_at_close = register.taken_at is None
     register.save(update_fields=["closed_at", "not_taken_at_close"])
+    return written
+
+
+def prefill_planned_marks(school: School, day: dt.date, now: dt.datetime) -> int:
+    """Write the day's known marks (reports, leave, part-time timetables) before
+    the register is taken, so teachers see them. Never overwrites a mark."""
+    from attendance.school_calendar import SchoolCalendar
+
+    from .hooks import planned_marks
+
+    sessions = SchoolCalendar(school).sessions_on(day)
+    if not sessions:
+        return 0
+    pupils = {p.id: p for p in pupils_on_roll(school, day).select_related("registration_group")}
+    planned = {
+        key: plan
+        for key, plan in planned_marks(school, day, list(pupils)).items()
+        if not plan.only_if_absent and key[1] in sessions
+    }
+    if not planned:
+        return 0
+    existing = set(
+        Mark.objects.filter(pupil_id__in={k[0] for k in planned}, date=day).values_list(
+            "pupil_id", "session"
+        )
+    )
+    written = 0
+    for (pupil_id, session), plan in planned.items():
+        if (pupil_id, session) in existing:
+            continue
+        pupil = pupils[pupil_id]
+        with transaction.atomic():
+            register = _register_for(pupil, day, session)
+            mark = (
+                Mark.objects.select_for_update()
+                .filter(pupil=pupil, date=day, session=session)
+                .first()
+            )
+            if mark:
+                continue
+            write_mark(
+                pupil, day, session, plan.code, by=None, now=now, source=plan.source,
+                reason=plan.note, register=register, note=plan.note,
+            )  # fmt: skip
+            written += 1
     return written
 
 

@@ -144,3 +144,19 @@ def test_the_command_imports_a_good_file(cast, tmp_path, capsys):
     call_command("import_pupils", str(path))
     assert "1 created" in capsys.readouterr().out
     assert Pupil.objects.filter(upn=upn_for(540)).exists()
+
+
+def test_an_overlong_name_is_a_row_error_not_a_crash(cast):
+    result = import_pupils(cast.school, HEADER + row(550, first="A" * 101), year_of(cast))
+    assert result.error_lines() == ["Row 2: legal_first_name is longer than 100 characters"]
+
+
+def test_exported_cells_cannot_run_as_spreadsheet_formulas(cast):
+    import io
+
+    from attendance.imports import export_pupils
+
+    cast.poppy.legal_first_name = '=HYPERLINK("http://evil")'
+    out = io.StringIO()
+    export_pupils([cast.poppy], out)
+    assert "'=HYPERLINK" in out.getvalue()

@@ -1,0 +1,173 @@
+"""Letters to parents: decision on leave, unexplained absence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+
+from attendance.models import Pupil, School
+from attendance.pdfs import render_pdf
+
+from .models import FollowUpTask, LeaveRequest
+
+
+@dataclass
+class LetterHead:
+    school_name: str
+    school_address: str
+    school_phone: str
+    school_email: str
+    date: str
+    to_name: str
+    to_address: str
+    signed_by: str
+    signed_position: str
+
+
+def _head(
+    school: School, to_name: str, to_address: str, day: dt.date, signed_by: str, position: str
+):
+    return dict(
+        school_name=school.name,
+        school_address=school.address,
+        school_phone=school.phone,
+        school_email=school.email,
+        date=f"{day:%-d %B %Y}",
+        to_name=to_name,
+        to_address=to_address,
+        signed_by=signed_by,
+        signed_position=position,
+    )
+
+
+@dataclass
+class LeaveDecisionLetter(LetterHead):
+    pupil_name: str
+    pupil_first_name: str
+    class_name: str
+    received: str
+    first_day: str
+    last_day: str
+    total_days: int
+    expected_return: str
+    request_reason: str
+    status: str
+    days_granted: int
+    granted_from: str
+    granted_to: str
+    decision_reason: str
+    short_notice: bool
+    retrospective: bool
+    notice_days: int
+
+
+def leave_decision_context(request: LeaveRequest) -> LeaveDecisionLetter:
+    pupil, school = request.pupil, request.pupil.school
+    fmt = "%A %-d %B %Y"
+    granted = sorted(request.granted_dates)
+    decided_by = request.decided_by
+    return LeaveDecisionLetter(
+        **_head(
+            school,
+            request.parent_names,
+            request.address,
+            request.decided_at.astimezone(school.tz).date(),
+            decided_by.display_name(),
+            decided_by.job_title or "Headteacher",
+        ),
+        pupil_name=pupil.name,
+        pupil_first_name=pupil.first_name,
+        class_name=str(pupil.registration_group or pupil.get_year_group_display()),
+        received=f"{request.submitted_at.astimezone(school.tz):{fmt}}",
+        first_day=f"{request.first_day:{fmt}}",
+        last_day=f"{request.last_day:{fmt}}",
+        total_days=request.total_days,
+        expected_return=f"{request.expected_return:{fmt}}",
+        request_reason=request.reason,
+        status=request.status,
+        days_granted=request.days_granted,
+        granted_from=f"{granted[0]:{fmt}}" if granted else "",
+        granted_to=f"{granted[-1]:{fmt}}" if granted else "",
+        decision_reason=request.decision_reason,
+        short_notice=request.short_notice,
+        retrospective=request.retrospective,
+        notice_days=school.leave_request_notice_days,
+    )
+
+
+def send_leave_decision(request: LeaveRequest) -> list[str]:
+    """Render the decision letter, keep it with the request and email it to the parents."""
+    pdf = render_pdf("letters/leave_decision.html", leave_decision_context(request))
+    request.letter.save(f"leave-{request.id}.pdf", ContentFile(pdf), save=False)
+    recipients = sorted(
+        {
+            link.contact.email
+            for link in request.pupil.contact_links.select_related("contact")
+            if link.parental_responsibility and link.contact.email
+        }
+        | ({request.email} if request.email else set())
+    )
+    if recipients:
+        message = EmailMessage(
+            subject=f"Leave of absence request for {request.pupil.first_name}: decision",
+            body=(
+                f"Please find attached the headteacher's decision on your request for "
+                f"{request.pupil.first_name} to be absent from {request.first_day:%-d %B} to "
+                f"{request.last_day:%-d %B %Y}.\n\n{request.pupil.school.name}"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=recipients,
+        )
+        message.attach(f"leave-decision-{request.pupil.first_name}.pdf", pdf, "application/pdf")
+        message.send()
+    request.letter_sent_to = ", ".join(recipients) or "no email address: print and post the letter"
+    request.save(update_fields=["letter", "letter_sent_to"])
+    return recipients
+
+
+@dataclass
+class UnexplainedAbsenceLetter(LetterHead):
+    pupil_name: str
+    pupil_first_name: str
+    class_name: str
+    first_day: str
+    days: int
+    attempts_summary: str
+    local_authority: str
+
+
+def unexplained_absence_context(pupil: Pupil, first: dt.date, days: int, today: dt.date):
+    school = pupil.school
+    parents = [link.contact for link in pupil.contact_links.select_related("contact")
+               if link.parental_responsibility]  # fmt: skip
+    attempts = pupil.contact_attempts.filter(date__gte=first)
+    channels = sorted({a.get_channel_display().lower() for a in attempts}) or ["telephone"]
+    return UnexplainedAbsenceLetter(
+        **_head(
+            school,
+            " and ".join(p.name for p in parents) or f"The parent or carer of {pupil.first_name}",
+            parents[0].address + ("\n" + parents[0].postcode if parents[0].postcode else "")
+            if parents
+            else "",
+            today,
+            school.headteacher or "The headteacher",
+            "Headteacher",
+        ),
+        pupil_name=pupil.name,
+        pupil_first_name=pupil.first_name,
+        class_name=str(pupil.registration_group or pupil.get_year_group_display()),
+        first_day=f"{first:%A %-d %B %Y}",
+        days=days,
+        attempts_summary=" and ".join(channels),
+        local_authority=school.local_authority,
+    )
+
+
+def attach_unexplained_absence_letter(task: FollowUpTask, first: dt.date, days: int) -> None:
+    context = unexplained_absence_context(task.pupil, first, days, task.created_at.date())
+    pdf = render_pdf("letters/unexplained_absence.html", context)
+    task.letter.save(f"unexplained-{task.pupil_id}-{first.isoformat()}.pdf", ContentFile(pdf))
