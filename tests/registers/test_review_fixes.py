@@ -51,16 +51,14 @@ def test_no_mark_on_a_saturday_or_before_admission_or_in_the_wrong_session(cast)
             cast.poppy, dt.date(2026, 11, 28), "AM", "O", by=cast.olive, now=london(12), reason="x"
         )
     with pytest.raises(MarkError, match="not on roll"):
-        amend_mark(
-            cast.poppy, DAY, "AM", "O", by=cast.olive, now=london(12), reason="x"
-        ) if False else None
         cast.poppy.admission_date = DAY + dt.timedelta(days=1)
         amend_mark(cast.poppy, DAY, "AM", "O", by=cast.olive, now=london(12), reason="x")
     cast.poppy.admission_date = dt.date(2021, 9, 1)
     with pytest.raises(MarkError, match="other session"):
         amend_mark(cast.poppy, DAY, "AM", "\\", by=cast.olive, now=london(12), reason="x")
-    outcome = take_register(cast.hawthorn, DAY, "AM", [Entry(cast.poppy.id, "\\", 0)], by=cast.alice,
-                            now=london(9, 5), as_teacher=True)  # fmt: skip
+    pm_mark = [Entry(cast.poppy.id, "\\", 0)]
+    outcome = take_register(cast.hawthorn, DAY, "AM", pm_mark, by=cast.alice, now=london(9, 5),
+                            as_teacher=True)  # fmt: skip
     assert not outcome.ok
     assert not Mark.objects.exists()
 
