@@ -7,5 +7,7 @@ admin.site.site_title = "Rollcall"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("registers/", include("registers.urls")),
+    path("absences/", include("absences.urls")),
+    path("p/", include("absences.parent_urls")),
     path("", include("attendance.urls")),
 ]

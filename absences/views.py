@@ -1,0 +1,590 @@
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from attendance import authorizers
+from attendance import selectors as core
+from attendance.models import Contact, Pupil
+from registers.models import Mark
+from registers.services import MarkError
+
+from . import letters, messaging, selectors, services
+from .forms import (
+    AbsenceReportForm,
+    CallOutcomeForm,
+    DeletionForm,
+    LeaveDecisionForm,
+    LeaveRequestForm,
+    PartTimeTimetableForm,
+    ReportDecisionForm,
+    UnexplainedDecisionForm,
+)
+from .models import AbsenceReport, ContactAttempt, Evidence, FollowUpTask, LeaveRequest
+
+OFFICE = "attendance.record_late_arrivals"
+AUTHORISE = "attendance.authorise_absence"
+DECIDE_LEAVE = "attendance.decide_leave"
+
+
+def _school(request):
+    school = core.school_for(request.user)
+    if school is None:
+        raise Http404("No school is set up yet.")
+    return school
+
+
+def _pupil(request, pupil_id) -> Pupil:
+    pupil = get_object_or_404(
+        Pupil.objects.select_related("school", "registration_group"), pk=pupil_id
+    )
+    authorizers.require_pupil(request.user, pupil)
+    return pupil
+
+
+def save_evidence(upload, *, by, now, report=None, leave_request=None) -> Evidence | None:
+    if not upload:
+        return None
+    evidence = Evidence(
+        report=report,
+        leave_request=leave_request,
+        original_name=upload.name[:200],
+        content_type=upload.checked_type,
+        size=upload.size,
+        uploaded_by=by,
+        uploaded_at=now,
+    )
+    evidence.file.save(upload.name, upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@require_http_methods(["GET", "POST"])
+def log_report(request):
+    """The office logs a parent's call or voicemail in seconds."""
+    authorizers.require_perm(request.user, OFFICE)
+    school = _school(request)
+    now = timezone.now()
+    today = timezone.localdate(now, school.tz)
+    pupil = None
+    if request.GET.get("pupil") or request.POST.get("pupil"):
+        pupil = _pupil(request, request.GET.get("pupil") or request.POST.get("pupil"))
+    form = None
+    if pupil:
+        contacts = Contact.objects.filter(pupil_links__pupil=pupil).order_by(
+            "pupil_links__priority"
+        )
+        form = AbsenceReportForm(
+            request.POST or None,
+            request.FILES or None,
+            contacts=contacts,
+            initial={"first_day": today, "channel": "phone"},
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    report = services.log_absence_report(
+                        pupil,
+                        reason=data["reason"],
+                        reporter_name=data["reporter_name"],
+                        channel=data["channel"],
+                        first_day=data["first_day"],
+                        now=now,
+                        by=request.user,
+                        contact=data.get("contact"),
+                        details=data["details"],
+                        expected_return=data["expected_return"],
+                    )
+                    save_evidence(data["evidence"], by=request.user, now=now, report=report)
+            except MarkError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Absence logged for {pupil.name}: {report.get_reason_display().lower()}, "
+                    f"code {services.report_code(report)} pending authorisation.",
+                )
+                return redirect("log_report")
+    query = request.GET.get("q", "").strip()
+    matches = core.search_pupils(school, today, query)[:15] if query and not pupil else []
+    return render(
+        request,
+        "absences/log_report.html",
+        {
+            "pupil": pupil,
+            "form": form,
+            "query": query,
+            "matches": matches,
+            "today_reports": AbsenceReport.objects.filter(
+                pupil__school=school, logged_at__date=today
+            )
+            .select_related("pupil", "logged_by")
+            .order_by("-logged_at"),
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def authorisation_queue(request):
+    """The head's queue: every pending report and every N, oldest first."""
+    authorizers.require_perm(request.user, AUTHORISE)
+    school = _school(request)
+    now = timezone.now()
+    today = timezone.localdate(now, school.tz)
+    error = None
+    if request.method == "POST":
+        try:
+            if "report" in request.POST:
+                report = get_object_or_404(
+                    AbsenceReport, pk=request.POST["report"], pupil__school=school
+                )
+                form = ReportDecisionForm(request.POST)
+                if not form.is_valid():
+                    raise MarkError("Choose a decision and a code.")
+                services.decide_report(
+                    report,
+                    authorise=form.cleaned_data["decision"] == "authorise",
+                    code=form.cleaned_data["code"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
+                    now=now,
+                )
+                messages.success(request, f"Decision recorded for {report.pupil.name}.")
+            else:
+                mark = get_object_or_404(Mark, pk=request.POST.get("mark"), pupil__school=school)
+                form = UnexplainedDecisionForm(request.POST)
+                if not form.is_valid():
+                    raise MarkError("Choose a code and give a reason.")
+                services.decide_unexplained(
+                    mark,
+                    code=form.cleaned_data["code"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                    now=now,
+                    seen_version=form.cleaned_data["seen_version"],
+                )
+                messages.success(
+                    request,
+                    f"{mark.pupil.name} {mark.date:%-d %b} {mark.session}: "
+                    f"{form.cleaned_data['code']}.",
+                )
+            return redirect("authorisation_queue")
+        except MarkError as exc:
+            error = str(exc)
+    year = core.current_academic_year(school, today)
+    used = selectors.religious_observance_days(school, year.start_date, today) if year else {}
+    reports = list(selectors.pending_reports(school))
+    for report in reports:
+        report.religious_days_used = used.get(report.pupil_id, 0)
+    return render(
+        request,
+        "absences/queue.html",
+        {
+            "reports": reports,
+            "unexplained": selectors.unexplained_marks_queue(school, today)[:300],
+            "decision_codes": services.DECISION_CODES,
+            "error": error,
+            "religious_limit": school.religious_observance_days_per_year,
+            "suggested": services.REPORT_CODES,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def calling_list(request):
+    """Today's first-day calling: who is unexplained, who was contacted, who answered."""
+    authorizers.require_perm(request.user, OFFICE)
+    school = _school(request)
+    now = timezone.now()
+    today = timezone.localdate(now, school.tz)
+    error = None
+    if request.method == "POST":
+        pupil = _pupil(request, request.POST.get("pupil"))
+        contacts = Contact.objects.filter(pupil_links__pupil=pupil)
+        form = CallOutcomeForm(request.POST, contacts=contacts)
+        if form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                ContactAttempt.objects.create(
+                    pupil=pupil,
+                    date=today,
+                    kind=ContactAttempt.Kind.PHONE_CALL,
+                    channel=ContactAttempt.Channel.PHONE,
+                    contact=data["contact"],
+                    recipient=data["contact"].mobile_phone or data["contact"].home_phone or "phone",
+                    status=data["outcome"],
+                    notes=data["notes"],
+                    made_by=request.user,
+                    created_at=now,
+                    updated_at=now,
+                )
+                if data["reason"]:
+                    services.log_absence_report(
+                        pupil,
+                        reason=data["reason"],
+                        reporter_name=data["contact"].name,
+                        channel=AbsenceReport.Channel.FIRST_DAY_CALL,
+                        first_day=today,
+                        now=now,
+                        by=request.user,
+                        contact=data["contact"],
+                        details=data["notes"],
+                        expected_return=data["expected_return"],
+                    )
+            messages.success(request, f"Call to {data['contact'].name} recorded for {pupil.name}.")
+            return redirect("calling_list")
+        error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    rows = selectors.calling_list(school, today)
+    return render(
+        request,
+        "absences/calling.html",
+        {
+            "rows": rows,
+            "today": today,
+            "starts": services_calling_starts(school, today),
+            "now": now,
+            "error": error,
+            "notify": messaging.notify_configured(),
+            "outcomes": CallOutcomeForm.base_fields["outcome"].choices,
+            "reasons": CallOutcomeForm.base_fields["reason"].choices,
+        },
+        status=400 if error else 200,
+    )
+
+
+def services_calling_starts(school, day):
+    from .calling import calling_starts
+
+    return calling_starts(school, day)
+
+
+@require_GET
+def outbox(request):
+    """Every automatic message today: the development outbox and the office's record."""
+    authorizers.require_perm(request.user, OFFICE)
+    school = _school(request)
+    day = timezone.localdate(timezone.now(), school.tz)
+    if request.GET.get("date"):
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(request.GET["date"])
+    return render(
+        request, "absences/outbox.html", {"attempts": selectors.outbox(school, day), "day": day}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tasks(request):
+    authorizers.require_perm(request.user, OFFICE)
+    school = _school(request)
+    now = timezone.now()
+    if request.method == "POST":
+        task = get_object_or_404(FollowUpTask, pk=request.POST.get("task"), pupil__school=school)
+        outcome = request.POST.get("outcome", "").strip()
+        if not outcome:
+            messages.error(request, "Say what was done before closing the task.")
+        else:
+            task.done_at, task.done_by, task.outcome = now, request.user, outcome
+            task.save(update_fields=["done_at", "done_by", "outcome"])
+            messages.success(request, f"Done: {task.get_kind_display()} for {task.pupil.name}.")
+        return redirect("follow_up_tasks")
+    today = timezone.localdate(now, school.tz)
+    return render(
+        request, "absences/tasks.html", {"tasks": selectors.open_tasks(school), "today": today}
+    )
+
+
+@require_GET
+def task_letter(request, task_id: int):
+    authorizers.require_perm(request.user, OFFICE)
+    task = get_object_or_404(FollowUpTask, pk=task_id, pupil__school=_school(request))
+    if not task.letter:
+        raise Http404("No letter")
+    return FileResponse(
+        task.letter.open("rb"),
+        content_type="application/pdf",
+        filename=f"letter-{task.pupil.surname}.pdf",
+    )
+
+
+@require_GET
+def evidence_file(request, evidence_id: int):
+    """Evidence is special category data: staff who see every pupil only."""
+    authorizers.require_perm(request.user, "attendance.view_all_pupils")
+    evidence = get_object_or_404(Evidence, pk=evidence_id)
+    pupil = (evidence.report or evidence.leave_request).pupil
+    authorizers.require_pupil(request.user, pupil)
+    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.id}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Leave requests ---------------------------------------------------------------
+
+
+@require_GET
+def leave_list(request):
+    authorizers.require_perm(request.user, OFFICE)
+    return render(
+        request,
+        "absences/leave_list.html",
+        {"requests": selectors.leave_requests(_school(request))},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def leave_new(request, pupil_id: int):
+    authorizers.require_perm(request.user, OFFICE)
+    pupil = _pupil(request, pupil_id)
+    parent = (
+        pupil.contact_links.select_related("contact").filter(parental_responsibility=True).first()
+    )
+    initial = {}
+    if parent:
+        c = parent.contact
+        initial = {
+            "parent_names": c.name,
+            "relationship": parent.get_relationship_display(),
+            "phone": c.mobile_phone or c.home_phone,
+            "email": c.email,
+            "address": f"{c.address}\n{c.postcode}".strip(),
+        }
+    form = LeaveRequestForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        data = {k: v for k, v in form.cleaned_data.items() if k != "evidence"}
+        try:
+            with transaction.atomic():
+                leave = services.submit_leave_request(
+                    pupil,
+                    now=now,
+                    via="office",
+                    by=request.user,
+                    contact=parent.contact if parent else None,
+                    **data,
+                )
+                save_evidence(
+                    form.cleaned_data["evidence"], by=request.user, now=now, leave_request=leave
+                )
+        except MarkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, "Leave request recorded; it is waiting for the head's decision."
+            )
+            return redirect("leave_detail", leave.id)
+    return render(
+        request,
+        "absences/leave_form.html",
+        {"pupil": pupil, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def leave_detail(request, request_id: int):
+    authorizers.require_perm(request.user, OFFICE)
+    leave = get_object_or_404(
+        LeaveRequest.objects.select_related(
+            "pupil__school", "pupil__registration_group", "decided_by"
+        ),
+        pk=request_id,
+    )
+    authorizers.require_pupil(request.user, leave.pupil)
+    form = LeaveDecisionForm(
+        request.POST or None, total_days=leave.total_days, initial={"days_granted": 0}
+    )
+    if request.method == "POST" and request.POST.get("action") == "decide":
+        if not request.user.has_perm(DECIDE_LEAVE):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    services.decide_leave_request(
+                        leave,
+                        days_granted=form.cleaned_data["days_granted"],
+                        reason=form.cleaned_data["reason"],
+                        by=request.user,
+                        now=timezone.now(),
+                    )
+                    leave.refresh_from_db()
+                    sent = letters.send_leave_decision(leave)
+            except MarkError as exc:
+                form.add_error(None, str(exc))
+            else:
+                to = ", ".join(sent) if sent else "nobody (no email address): print the letter"
+                messages.success(request, f"Decision recorded; the letter was emailed to {to}.")
+                return redirect("leave_detail", leave.id)
+    elif request.method == "POST" and request.POST.get("action") == "holiday_taken_by":
+        ids = request.POST.getlist("contacts")
+        leave.holiday_taken_by.set(
+            Contact.objects.filter(pk__in=ids, pupil_links__pupil=leave.pupil)
+        )
+        messages.success(request, "Recorded which parent(s) took the holiday.")
+        return redirect("leave_detail", leave.id)
+    parents = [
+        link
+        for link in leave.pupil.contact_links.select_related("contact")
+        if link.parental_responsibility
+    ]
+    return render(
+        request,
+        "absences/leave_detail.html",
+        {
+            "leave": leave,
+            "form": form,
+            "parents": parents,
+            "can_decide": request.user.has_perm(DECIDE_LEAVE),
+            "taken_by": set(leave.holiday_taken_by.values_list("id", flat=True)),
+            "evidence": leave.evidence.all(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def leave_letter(request, request_id: int):
+    authorizers.require_perm(request.user, OFFICE)
+    leave = get_object_or_404(LeaveRequest.objects.select_related("pupil"), pk=request_id)
+    authorizers.require_pupil(request.user, leave.pupil)
+    if not leave.letter:
+        raise Http404("No letter yet")
+    return FileResponse(
+        leave.letter.open("rb"),
+        content_type="application/pdf",
+        filename=f"leave-decision-{leave.pupil.surname}.pdf",
+    )
+
+
+# Timetables, deletions, parent links, limits ---------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def part_time_new(request, pupil_id: int):
+    authorizers.require_perm(request.user, "attendance.amend_marks")
+    pupil = _pupil(request, pupil_id)
+    contacts = Contact.objects.filter(
+        pupil_links__pupil=pupil, pupil_links__parental_responsibility=True
+    )
+    form = PartTimeTimetableForm(request.POST or None, contacts=contacts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_part_time_timetable(
+                pupil, by=request.user, now=timezone.now(), **form.cleaned_data
+            )
+        except MarkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, "Part-time timetable recorded; LA notification tasks created."
+            )
+            return redirect("pupil_absences", pupil.id)
+    return render(
+        request,
+        "absences/simple_form.html",
+        {"pupil": pupil, "form": form, "title": "Part-time timetable"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def deletion_new(request, pupil_id: int):
+    authorizers.require_perm(request.user, "attendance.amend_marks")
+    pupil = _pupil(request, pupil_id)
+    form = DeletionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_from_register(
+                pupil, by=request.user, now=timezone.now(), **form.cleaned_data
+            )
+        except MarkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{pupil.name} comes off roll on {form.cleaned_data['date']:%-d %B %Y}; "
+                "the LA notification is on the task list.",
+            )
+            return redirect("pupil_absences", pupil.id)
+    return render(
+        request,
+        "absences/simple_form.html",
+        {"pupil": pupil, "form": form, "title": "Delete from the admission register"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def pupil_absences(request, pupil_id: int):
+    authorizers.require_perm(request.user, OFFICE)
+    pupil = _pupil(request, pupil_id)
+    return render(
+        request,
+        "absences/pupil_absences.html",
+        {
+            "pupil": pupil,
+            "reports": pupil.absence_reports.order_by("-logged_at")[:50],
+            "leave": pupil.leave_requests.all(),
+            "timetables": pupil.part_time_timetables.all(),
+            "links": pupil.contact_links.select_related("contact").order_by("priority"),
+            "deletion": getattr(pupil, "deletion", None),
+        },
+    )
+
+
+@require_POST
+def parent_link(request, pupil_id: int, contact_id: int):
+    """Email a contact their personal link (or revoke every link they have)."""
+    authorizers.require_perm(request.user, OFFICE)
+    pupil = _pupil(request, pupil_id)
+    contact = get_object_or_404(Contact, pk=contact_id, pupil_links__pupil=pupil)
+    now = timezone.now()
+    if request.POST.get("action") == "revoke":
+        count = services.revoke_parent_links(contact, now)
+        messages.success(request, f"{count} link(s) for {contact.name} no longer work.")
+        return redirect("pupil_absences", pupil.id)
+    if not contact.email:
+        messages.error(request, f"{contact.name} has no email address on record.")
+        return redirect("pupil_absences", pupil.id)
+    _, token = services.create_parent_link(contact, by=request.user, now=now)
+    url = request.build_absolute_uri(reverse("parent_home", args=[token]))
+    try:
+        messaging.send(
+            "email",
+            contact.email,
+            f"Your link to report absence to {pupil.school.name}",
+            f"Dear {contact.name},\n\nUse this personal link to tell {pupil.school.name} about "
+            f"an absence or to ask for leave of absence:\n\n{url}\n\nIt works for 90 days. "
+            "Do not share it.",
+            reference=f"link-{contact.id}",
+        )
+    except messaging.DeliveryError as exc:
+        messages.error(request, f"The email could not be sent: {exc}")
+    else:
+        messages.success(request, f"Personal link emailed to {contact.email}.")
+    return redirect("pupil_absences", pupil.id)
+
+
+@require_GET
+def policy_limits(request):
+    authorizers.require_perm(request.user, OFFICE)
+    school = _school(request)
+    today = timezone.localdate(timezone.now(), school.tz)
+    year = core.current_academic_year(school, today)
+    rows, limit = (
+        selectors.over_religious_limit(school, year.start_date, today) if year else ([], 0)
+    )
+    return render(request, "absences/limits.html", {"rows": rows, "limit": limit, "year": year})
