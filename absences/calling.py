@@ -119,9 +119,16 @@ def _queue(
     try:
         with transaction.atomic():
             return ContactAttempt.objects.create(
-                pupil=pupil, date=day, kind=kind, channel=channel, recipient=recipient,
-                contact=contact, message=f"{subject}\n\n{body}", created_at=now, updated_at=now,
-            )  # fmt: skip
+                pupil=pupil,
+                date=day,
+                kind=kind,
+                channel=channel,
+                recipient=recipient,
+                contact=contact,
+                message=f"{subject}\n\n{body}",
+                created_at=now,
+                updated_at=now,
+            )
     except IntegrityError:
         return None  # already queued today: never twice
 
@@ -151,8 +158,17 @@ def run_first_day_calling(school: School, now: dt.datetime) -> CallingRun:
         reachable = [(link, ch) for link, ch in reachable if ch]
         if reachable:
             link, (channel, recipient) = reachable[0]  # the first contact by priority
-            attempt = _queue(pupil, day, ContactAttempt.Kind.FIRST_DAY, channel, recipient,
-                             link.contact, subject, body, now)  # fmt: skip
+            attempt = _queue(
+                pupil,
+                day,
+                ContactAttempt.Kind.FIRST_DAY,
+                channel,
+                recipient,
+                link.contact,
+                subject,
+                body,
+                now,
+            )
             if attempt:
                 run.messages.append(attempt.id)
         else:
@@ -167,9 +183,16 @@ def run_first_day_calling(school: School, now: dt.datetime) -> CallingRun:
                 f"We are contacting the family. School office: {school.phone or school.email}."
             )
             attempt = _queue(
-                pupil, day, ContactAttempt.Kind.SOCIAL_WORKER, ContactAttempt.Channel.EMAIL,
-                pupil.social_worker_email, None, sw_subject, sw_body, now,
-            )  # fmt: skip
+                pupil,
+                day,
+                ContactAttempt.Kind.SOCIAL_WORKER,
+                ContactAttempt.Channel.EMAIL,
+                pupil.social_worker_email,
+                None,
+                sw_subject,
+                sw_body,
+                now,
+            )
             if attempt:
                 run.messages.append(attempt.id)
         run.tasks += _escalate(pupil, count, first, day, now)

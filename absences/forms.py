@@ -119,9 +119,19 @@ class LeaveRequestForm(forms.ModelForm):
     class Meta:
         model = LeaveRequest
         fields = [
-            "parent_names", "relationship", "phone", "email", "address", "siblings",
-            "first_day", "last_day", "expected_return", "reason", "evidence_note", "declaration",
-        ]  # fmt: skip
+            "parent_names",
+            "relationship",
+            "phone",
+            "email",
+            "address",
+            "siblings",
+            "first_day",
+            "last_day",
+            "expected_return",
+            "reason",
+            "evidence_note",
+            "declaration",
+        ]
         widgets = {
             "first_day": DATE,
             "last_day": DATE,
@@ -167,9 +177,10 @@ class LeaveDecisionForm(forms.Form):
 
 class PartTimeTimetableForm(forms.ModelForm):
     sessions_off = forms.MultipleChoiceField(
-        choices=PartTimeTimetable.WEEKDAY_SESSIONS, widget=forms.CheckboxSelectMultiple,
+        choices=PartTimeTimetable.WEEKDAY_SESSIONS,
+        widget=forms.CheckboxSelectMultiple,
         label="Sessions not attended (coded C2)",
-    )  # fmt: skip
+    )
     review_dates = forms.CharField(
         required=False, help_text="Review dates, YYYY-MM-DD separated by commas"
     )
@@ -185,8 +196,12 @@ class PartTimeTimetableForm(forms.ModelForm):
             "sessions_off",
             "review_dates",
         ]
-        widgets = {"agreed_on": DATE, "start": DATE, "planned_end": DATE,
-                   "reason": forms.Textarea(attrs={"rows": 2})}  # fmt: skip
+        widgets = {
+            "agreed_on": DATE,
+            "start": DATE,
+            "planned_end": DATE,
+            "reason": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, contacts=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,10 +220,19 @@ class PartTimeTimetableForm(forms.ModelForm):
 class DeletionForm(forms.ModelForm):
     class Meta:
         model = Deletion
-        fields = ["ground", "date", "destination_school", "destination_address",
-                  "written_notice_received", "notes"]  # fmt: skip
-        widgets = {"date": DATE, "destination_address": forms.Textarea(attrs={"rows": 2}),
-                   "notes": forms.Textarea(attrs={"rows": 2})}  # fmt: skip
+        fields = [
+            "ground",
+            "date",
+            "destination_school",
+            "destination_address",
+            "written_notice_received",
+            "notes",
+        ]
+        widgets = {
+            "date": DATE,
+            "destination_address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def clean(self):
         data = super().clean()

@@ -142,8 +142,11 @@ class UnexplainedAbsenceLetter(LetterHead):
 
 def unexplained_absence_context(pupil: Pupil, first: dt.date, days: int, today: dt.date):
     school = pupil.school
-    parents = [link.contact for link in pupil.contact_links.select_related("contact")
-               if link.parental_responsibility]  # fmt: skip
+    parents = [
+        link.contact
+        for link in pupil.contact_links.select_related("contact")
+        if link.parental_responsibility
+    ]
     attempts = pupil.contact_attempts.filter(date__gte=first)
     channels = sorted({a.get_channel_display().lower() for a in attempts}) or ["telephone"]
     return UnexplainedAbsenceLetter(

@@ -43,7 +43,7 @@ def absence_plans(school: School, day: dt.date, pupil_ids: Sequence[int]) -> dic
                 "Leave requested but not granted",
                 Mark.Source.LEAVE,
                 only_if_absent=True,
-            )  # fmt: skip
+            )
         )
         for session in SESSIONS:
             plans.setdefault((leave.pupil_id, session), plan)

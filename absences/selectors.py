@@ -56,10 +56,15 @@ def calling_list(school: School, day: dt.date) -> list[CallingRow]:
         links.setdefault(link.pupil_id, []).append(link)
     streaks = calling.days_unexplained(school, ids, day)
     return [
-        CallingRow(m, calling.is_vulnerable(m.pupil), attempts.get(m.pupil_id, []),
-                   links.get(m.pupil_id, []), streaks.get(m.pupil_id, (1, day))[0])
+        CallingRow(
+            m,
+            calling.is_vulnerable(m.pupil),
+            attempts.get(m.pupil_id, []),
+            links.get(m.pupil_id, []),
+            streaks.get(m.pupil_id, (1, day))[0],
+        )
         for m in marks
-    ]  # fmt: skip
+    ]
 
 
 def religious_observance_days(school: School, start: dt.date, end: dt.date) -> dict[int, float]:

@@ -197,8 +197,17 @@ def decide_unexplained(
         raise MarkError(
             f"{mark.pupil.name}'s mark changed while you were deciding: check it again."
         )
-    return write_mark(mark.pupil, mark.date, mark.session, code, by=by, now=now,
-                      source=Mark.Source.OFFICE, reason=reason, mark=mark)  # fmt: skip
+    return write_mark(
+        mark.pupil,
+        mark.date,
+        mark.session,
+        code,
+        by=by,
+        now=now,
+        source=Mark.Source.OFFICE,
+        reason=reason,
+        mark=mark,
+    )
 
 
 # Leave of absence ---------------------------------------------------------
@@ -209,8 +218,15 @@ def school_days_between(pupil: Pupil, first: dt.date, last: dt.date) -> list[dt.
 
 
 @transaction.atomic
-def submit_leave_request(pupil: Pupil, *, now: dt.datetime, via: str, by: User | None = None,
-                         contact: Contact | None = None, **fields) -> LeaveRequest:  # fmt: skip
+def submit_leave_request(
+    pupil: Pupil,
+    *,
+    now: dt.datetime,
+    via: str,
+    by: User | None = None,
+    contact: Contact | None = None,
+    **fields,
+) -> LeaveRequest:
     """Record a request; flag short notice and retrospective requests (policy)."""
     first, last = fields["first_day"], fields["last_day"]
     if last < first:

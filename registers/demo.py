@@ -137,20 +137,33 @@ def seed_history(school: School, rng: random.Random, until: dt.date | None = Non
                 code, minutes = rules.arrival_code(school, s.session, arrived)
                 history = [
                     {"code": "N", "at": teacher_at, "by": teacher, "reason": "First entry"},
-                    {"code": code, "at": arrived, "by": office,
-                     "reason": f"Signed in late at {arrived.astimezone(school.tz):%H:%M}",
-                     "minutes": minutes},
-                ]  # fmt: skip
+                    {
+                        "code": code,
+                        "at": arrived,
+                        "by": office,
+                        "reason": f"Signed in late at {arrived.astimezone(school.tz):%H:%M}",
+                        "minutes": minutes,
+                    },
+                ]
                 lates.append((len(marks), arrived, rng.choice(["Traffic", "Overslept", ""])))
             if not history:
                 history = [{"code": code, "at": teacher_at, "by": teacher, "reason": "First entry"}]
             last = history[-1]
             marks.append(
-                (pupil.id, s.date, s.session, register.id, code, minutes,
-                 last["reason"] if len(history) > 1 else "",
-                 Mark.Source.REGISTER if len(history) == 1 else Mark.Source.OFFICE,
-                 last["by"].id if last["by"] else None, last["at"], len(history))
-            )  # fmt: skip
+                (
+                    pupil.id,
+                    s.date,
+                    s.session,
+                    register.id,
+                    code,
+                    minutes,
+                    last["reason"] if len(history) > 1 else "",
+                    Mark.Source.REGISTER if len(history) == 1 else Mark.Source.OFFICE,
+                    last["by"].id if last["by"] else None,
+                    last["at"],
+                    len(history),
+                )
+            )
             changes.append(history)
 
     # COPY, not the ORM: an autumn term is ~45,000 marks and their history.
@@ -161,29 +174,86 @@ def seed_history(school: School, rng: random.Random, until: dt.date | None = Non
             [len(marks)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    _copy(Mark, ["id", "pupil_id", "date", "session", "register_id", "code", "minutes_late", "note",
-                 "source", "entered_by_id", "entered_at", "version"],
-          ((mark_id, *row) for mark_id, row in zip(ids, marks, strict=True)))  # fmt: skip
+    _copy(
+        Mark,
+        [
+            "id",
+            "pupil_id",
+            "date",
+            "session",
+            "register_id",
+            "code",
+            "minutes_late",
+            "note",
+            "source",
+            "entered_by_id",
+            "entered_at",
+            "version",
+        ],
+        ((mark_id, *row) for mark_id, row in zip(ids, marks, strict=True)),
+    )
     rows = []
     for mark_id, history in zip(ids, changes, strict=True):
         previous = None
         for step in history:
             by = step["by"]
             rows.append(
-                (mark_id, previous["code"] if previous else "", step["code"],
-                 previous.get("minutes") if previous else None, step.get("minutes"),
-                 step["reason"], Mark.Source.REGISTER if previous is None else Mark.Source.OFFICE,
-                 by.id if by else None, by.display_name() if by else "Rollcall",
-                 position_of(by), step["at"])
-            )  # fmt: skip
+                (
+                    mark_id,
+                    previous["code"] if previous else "",
+                    step["code"],
+                    previous.get("minutes") if previous else None,
+                    step.get("minutes"),
+                    step["reason"],
+                    Mark.Source.REGISTER if previous is None else Mark.Source.OFFICE,
+                    by.id if by else None,
+                    by.display_name() if by else "Rollcall",
+                    position_of(by),
+                    step["at"],
+                )
+            )
             previous = step
-    _copy(MarkChange, ["mark_id", "old_code", "new_code", "old_minutes_late", "new_minutes_late",
-                       "reason", "source", "changed_by_id", "changed_by_name",
-                       "changed_by_position", "changed_at"], rows)  # fmt: skip
-    _copy(LateArrival, ["pupil_id", "mark_id", "arrived_at", "reason", "brought_by",
-                        "recorded_by_id", "recorded_at"],
-          ((marks[i][0], ids[i], arrived, reason, rng.choice(["Mum", "Dad", "Grandma", ""]),
-            office.id, arrived) for i, arrived, reason in lates))  # fmt: skip
+    _copy(
+        MarkChange,
+        [
+            "mark_id",
+            "old_code",
+            "new_code",
+            "old_minutes_late",
+            "new_minutes_late",
+            "reason",
+            "source",
+            "changed_by_id",
+            "changed_by_name",
+            "changed_by_position",
+            "changed_at",
+        ],
+        rows,
+    )
+    _copy(
+        LateArrival,
+        [
+            "pupil_id",
+            "mark_id",
+            "arrived_at",
+            "reason",
+            "brought_by",
+            "recorded_by_id",
+            "recorded_at",
+        ],
+        (
+            (
+                marks[i][0],
+                ids[i],
+                arrived,
+                reason,
+                rng.choice(["Mum", "Dad", "Grandma", ""]),
+                office.id,
+                arrived,
+            )
+            for i, arrived, reason in lates
+        ),
+    )
     with connection.cursor() as cursor:
         # Fresh planner statistics: without them the first pages after a bulk
         # load choose the date index over the pupil one.

@@ -117,8 +117,13 @@ def write_mark(
 
 
 ADMIN_CODES = codes.codes_in(codes.Category.ADMINISTRATIVE)
-OVERWRITABLE_BY_ARRIVAL = {codes.PRESENT_AM, codes.PRESENT_PM, codes.LATE, codes.LATE_AFTER_CLOSE,
-                           codes.NO_REASON_YET}  # fmt: skip
+OVERWRITABLE_BY_ARRIVAL = {
+    codes.PRESENT_AM,
+    codes.PRESENT_PM,
+    codes.LATE,
+    codes.LATE_AFTER_CLOSE,
+    codes.NO_REASON_YET,
+}
 
 
 def check_session(pupil: Pupil, day: dt.date, session: str, code: str, calendar=None) -> None:
@@ -312,10 +317,15 @@ def _write_register_marks(school, register, on_roll, current, entries, by, now, 
         changed.append(mark)
     Mark.objects.bulk_create(created)
     changes += [
-        MarkChange(mark=m, new_code=m.code, new_minutes_late=m.minutes_late, reason="First entry",
-                   **history)
+        MarkChange(
+            mark=m,
+            new_code=m.code,
+            new_minutes_late=m.minutes_late,
+            reason="First entry",
+            **history,
+        )
         for m in created
-    ]  # fmt: skip
+    ]
     MarkChange.objects.bulk_create(changes)
     if changed:
         Mark.objects.bulk_update(
@@ -361,9 +371,14 @@ def sign_in_late(
         # An appointment (M) or other decided code stands: the arrival is
         # recorded in the late book, the mark is not turned into L or U.
         return LateArrival.objects.create(
-            pupil=pupil, mark=existing, arrived_at=arrived_at, reason=reason,
-            brought_by=brought_by, recorded_by=by, recorded_at=now,
-        )  # fmt: skip
+            pupil=pupil,
+            mark=existing,
+            arrived_at=arrived_at,
+            reason=reason,
+            brought_by=brought_by,
+            recorded_by=by,
+            recorded_at=now,
+        )
     mark = write_mark(
         pupil,
         local.date(),
@@ -577,9 +592,17 @@ def prefill_planned_marks(school: School, day: dt.date, now: dt.datetime) -> int
             if mark:
                 continue
             write_mark(
-                pupil, day, session, plan.code, by=None, now=now, source=plan.source,
-                reason=plan.note, register=register, note=plan.note,
-            )  # fmt: skip
+                pupil,
+                day,
+                session,
+                plan.code,
+                by=None,
+                now=now,
+                source=plan.source,
+                reason=plan.note,
+                register=register,
+                note=plan.note,
+            )
             written += 1
     return written
 

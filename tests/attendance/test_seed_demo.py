@@ -37,8 +37,9 @@ def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothin
         assert role in roles_of(user)
         assert user.check_password("rollcall-demo")
     # An autumn term of history up to yesterday: most pupils 95%+, some persistently absent.
-    rates = figures_by_pupil(Pupil.objects.values_list("id", flat=True), dt.date(2026, 9, 1),
-                             dt.date(2026, 11, 25))  # fmt: skip
+    rates = figures_by_pupil(
+        Pupil.objects.values_list("id", flat=True), dt.date(2026, 9, 1), dt.date(2026, 11, 25)
+    )
     assert len(rates) == Pupil.objects.count()
     good = sum(1 for f in rates.values() if f.attendance_rate >= 95)
     persistent = sum(1 for f in rates.values() if f.persistently_absent)

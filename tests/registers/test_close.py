@@ -15,8 +15,15 @@ def test_nothing_closes_before_the_close_time(cast):
 
 def test_unmarked_pupils_get_n_and_untaken_registers_are_flagged(cast, fill_class):
     extra = fill_class(cast.hawthorn, 2)
-    take_register(cast.hawthorn, DAY, "AM", [Entry(cast.poppy.id, "/", 0)], by=cast.alice,
-                  now=london(9, 2), as_teacher=True)  # fmt: skip
+    take_register(
+        cast.hawthorn,
+        DAY,
+        "AM",
+        [Entry(cast.poppy.id, "/", 0)],
+        by=cast.alice,
+        now=london(9, 2),
+        as_teacher=True,
+    )
     written = close_due_registers(cast.school, london(9, 20))
     assert written == 3  # two in Hawthorn, Sam in Rowan
     assert set(Mark.objects.filter(code="N").values_list("pupil", flat=True)) == {

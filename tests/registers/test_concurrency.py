@@ -37,13 +37,15 @@ def test_two_simultaneous_submits_keep_every_mark_and_its_history(cast, fill_cla
 
     def teacher():
         entries = [Entry(p.id, "/", 0) for p in pupils]
-        return take_register(cast.hawthorn, DAY, "AM", entries, by=cast.alice,
-                             now=london(9, 5), as_teacher=True)  # fmt: skip
+        return take_register(
+            cast.hawthorn, DAY, "AM", entries, by=cast.alice, now=london(9, 5), as_teacher=True
+        )
 
     def office():
         entries = [Entry(p.id, "N" if p == cast.poppy else "/", 0) for p in pupils]
-        return take_register(cast.hawthorn, DAY, "AM", entries, by=cast.olive,
-                             now=london(9, 5), as_teacher=False)  # fmt: skip
+        return take_register(
+            cast.hawthorn, DAY, "AM", entries, by=cast.olive, now=london(9, 5), as_teacher=False
+        )
 
     first, second = _race(teacher, office)
     # One of them saved; the other either agreed exactly or was told of the conflict.
@@ -62,8 +64,9 @@ def test_identical_simultaneous_submits_save_once(cast, fill_class):
 
     def submit():
         entries = [Entry(p.id, "/", 0) for p in pupils]
-        return take_register(cast.hawthorn, DAY, "AM", entries, by=cast.alice,
-                             now=london(9, 5), as_teacher=True)  # fmt: skip
+        return take_register(
+            cast.hawthorn, DAY, "AM", entries, by=cast.alice, now=london(9, 5), as_teacher=True
+        )
 
     results = _race(submit, submit)
     assert all(r.ok for r in results)

@@ -11,8 +11,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def change(cast):
     write_mark(cast.poppy, DAY, "AM", "N", by=cast.alice, now=london(9, 5), source="register")
-    write_mark(cast.poppy, DAY, "AM", "I", by=cast.olive, now=london(10, 0), source="office",
-               reason="Mum phoned")  # fmt: skip
+    write_mark(
+        cast.poppy,
+        DAY,
+        "AM",
+        "I",
+        by=cast.olive,
+        now=london(10, 0),
+        source="office",
+        reason="Mum phoned",
+    )
     return MarkChange.objects.get(old_code="N")
 
 

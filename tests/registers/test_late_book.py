@@ -74,9 +74,15 @@ def test_leaving_for_an_appointment_before_lunch_marks_the_afternoon_m(client, c
     client.force_login(cast.olive)
     client.post(
         reverse("late_book"),
-        {"action": "leave", "pupil": cast.poppy.id, "left": "11:00", "reason": "M",
-         "details": "Orthodontist", "collected_by": "Mum"},
-    )  # fmt: skip
+        {
+            "action": "leave",
+            "pupil": cast.poppy.id,
+            "left": "11:00",
+            "reason": "M",
+            "details": "Orthodontist",
+            "collected_by": "Mum",
+        },
+    )
     departure = EarlyDeparture.objects.get()
     assert departure.collected_by == "Mum"
     pm = Mark.objects.get(pupil=cast.poppy, session="PM")

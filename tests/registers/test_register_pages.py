@@ -47,8 +47,14 @@ def test_a_register_cannot_be_taken_for_tomorrow(client, cast, at_905):
 def test_the_pupil_attendance_page_shows_the_grid_and_dfe_figures(client, cast, time_machine):
     time_machine.move_to(london(16, 0))
     # Monday-Wednesday of this week: 5 present, 1 illness (I).
-    for offset, session, code in [(0, "AM", "/"), (0, "PM", "\\"), (1, "AM", "/"),
-                                  (1, "PM", "\\"), (2, "AM", "I"), (2, "PM", "L")]:  # fmt: skip
+    for offset, session, code in [
+        (0, "AM", "/"),
+        (0, "PM", "\\"),
+        (1, "AM", "/"),
+        (1, "PM", "\\"),
+        (2, "AM", "I"),
+        (2, "PM", "L"),
+    ]:
         day = dt.date(2026, 11, 23) + dt.timedelta(days=offset)
         write_mark(
             cast.poppy, day, session, code, by=cast.olive, now=london(9, 0, day), source="office"
@@ -65,8 +71,16 @@ def test_the_pupil_attendance_page_shows_the_grid_and_dfe_figures(client, cast, 
 
 def test_the_office_sees_a_sessions_history_and_amends_it(client, cast, time_machine):
     time_machine.move_to(london(11, 0))
-    write_mark(cast.poppy, DAY, "AM", "N", by=None, now=london(9, 20), source="close",
-               reason="Unmarked when the register closed")  # fmt: skip
+    write_mark(
+        cast.poppy,
+        DAY,
+        "AM",
+        "N",
+        by=None,
+        now=london(9, 20),
+        source="close",
+        reason="Unmarked when the register closed",
+    )
     client.force_login(cast.olive)
     url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
     assert "Unmarked when the register closed" in client.get(url).content.decode()

@@ -57,15 +57,23 @@ def test_no_mark_on_a_saturday_or_before_admission_or_in_the_wrong_session(cast)
     with pytest.raises(MarkError, match="other session"):
         amend_mark(cast.poppy, DAY, "AM", "\\", by=cast.olive, now=london(12), reason="x")
     pm_mark = [Entry(cast.poppy.id, "\\", 0)]
-    outcome = take_register(cast.hawthorn, DAY, "AM", pm_mark, by=cast.alice, now=london(9, 5),
-                            as_teacher=True)  # fmt: skip
+    outcome = take_register(
+        cast.hawthorn, DAY, "AM", pm_mark, by=cast.alice, now=london(9, 5), as_teacher=True
+    )
     assert not outcome.ok
     assert not Mark.objects.exists()
 
 
 def test_an_office_l_entered_in_the_afternoon_has_no_invented_minutes(cast):
-    take_register(cast.hawthorn, DAY, "AM", [Entry(cast.poppy.id, "L", 0)], by=cast.olive,
-                  now=london(15, 0), as_teacher=False)  # fmt: skip
+    take_register(
+        cast.hawthorn,
+        DAY,
+        "AM",
+        [Entry(cast.poppy.id, "L", 0)],
+        by=cast.olive,
+        now=london(15, 0),
+        as_teacher=False,
+    )
     assert Mark.objects.get(pupil=cast.poppy).minutes_late is None
 
 

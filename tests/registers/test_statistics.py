@@ -24,8 +24,9 @@ def test_the_dfe_method_excludes_not_possible_sessions(cast):
             cast.poppy, d, session[:2], code, by=cast.olive, now=london(9, 0, d), source="office"
         )
     figures = figures_by_pupil([cast.poppy.id], day, day + dt.timedelta(days=4))[cast.poppy.id]
-    assert figures == Figures(possible=4, attending=2, authorised=1, unauthorised=1, late=0,
-                              late_after_close=1)  # fmt: skip
+    assert figures == Figures(
+        possible=4, attending=2, authorised=1, unauthorised=1, late=0, late_after_close=1
+    )
     assert figures.attendance_rate == 50.0
     assert figures.absence_rate == 50.0
     assert figures.persistently_absent and figures.severely_absent

@@ -60,8 +60,16 @@ def test_one_bad_entry_saves_nothing(client, cast, fill_class, at_905):
 def test_office_codes_are_shown_to_the_teacher_and_kept(client, cast, at_905):
     from registers.services import write_mark
 
-    write_mark(cast.poppy, DAY, "AM", "M", by=cast.olive, now=london(8, 30),
-               source="office", note="Dentist at 10:00 (mum phoned)")  # fmt: skip
+    write_mark(
+        cast.poppy,
+        DAY,
+        "AM",
+        "M",
+        by=cast.olive,
+        now=london(8, 30),
+        source="office",
+        note="Dentist at 10:00 (mum phoned)",
+    )
     client.force_login(cast.alice)
     page = client.get(url(cast.hawthorn)).content.decode()
     assert "Dentist at 10:00 (mum phoned)" in page
@@ -97,8 +105,9 @@ def test_changing_a_saved_mark_needs_a_reason_and_keeps_the_original(client, cas
     response = post_marks(client, cast.hawthorn, {cast.poppy: "L"}, versions={cast.poppy.id: 1})
     assert response.status_code == 400
     assert "Give a reason for changing the saved marks of Poppy" in response.content.decode()
-    post_marks(client, cast.hawthorn, {cast.poppy: "L"}, versions={cast.poppy.id: 1},
-               reason="Arrived late")  # fmt: skip
+    post_marks(
+        client, cast.hawthorn, {cast.poppy: "L"}, versions={cast.poppy.id: 1}, reason="Arrived late"
+    )
     change = MarkChange.objects.filter(old_code="N").get()
     assert (change.new_code, change.reason, change.changed_by) == ("L", "Arrived late", cast.alice)
 
@@ -122,9 +131,12 @@ def test_the_office_amends_a_closed_register_with_a_reason(client, cast, time_ma
     close_due_registers(cast.school, london(9, 25))
     client.force_login(cast.olive)
     response = post_marks(
-        client, cast.hawthorn, {cast.poppy: "I"}, versions={cast.poppy.id: 1},
+        client,
+        cast.hawthorn,
+        {cast.poppy: "I"},
+        versions={cast.poppy.id: 1},
         reason="Mum phoned at 9:30: sick overnight",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     change = MarkChange.objects.get(old_code="N")
     assert change.new_code == "I"
@@ -146,8 +158,11 @@ def test_the_register_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(23):
         # Changing every saved mark is an amendment of each, still in fixed queries.
         response = post_marks(
-            client, cast.hawthorn, {p: "N" for p in pupils},
-            versions={p.id: 1 for p in pupils}, reason="Marked the wrong class",
-        )  # fmt: skip
+            client,
+            cast.hawthorn,
+            {p: "N" for p in pupils},
+            versions={p.id: 1 for p in pupils},
+            reason="Marked the wrong class",
+        )
     assert response.status_code == 302
     assert MarkChange.objects.filter(old_code="/", new_code="N").count() == size

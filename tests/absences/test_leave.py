@@ -1,0 +1,157 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from pypdf import PdfReader
+
+from absences import letters
+from absences.models import LeaveRequest
+from absences.services import decide_leave_request, submit_leave_request
+from registers.models import Mark
+from registers.services import (
+    Entry,
+    MarkError,
+    close_due_registers,
+    prefill_planned_marks,
+    take_register,
+)
+from tests.registers.conftest import london
+
+pytestmark = pytest.mark.django_db
+MON = dt.date(2027, 1, 11)
+
+
+def request_for(cast, first=MON, last=MON + dt.timedelta(days=4), now=None, **kw):
+    fields = dict(
+        parent_names="Mia Fairweather",
+        relationship="Mother",
+        phone="07700 900111",
+        email="mia@example.org",
+        address="1 Orchard Way",
+        siblings="Tom, Y6 at Oakfield",
+        first_day=first,
+        last_day=last,
+        expected_return=last + dt.timedelta(days=3),
+        reason="Grandmother's funeral in Lagos",
+        evidence_note="Death certificate",
+        declaration=True,
+    )
+    fields.update(kw)
+    return submit_leave_request(
+        cast.poppy,
+        now=now or london(10, 0, dt.date(2026, 11, 26)),
+        via="office",
+        by=cast.olive,
+        **fields,
+    )
+
+
+def pdf_text(field) -> str:
+    with field.open("rb") as f:
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(f.read())).pages)
+
+
+def test_a_request_counts_school_days_and_flags_short_notice(cast):
+    late = request_for(cast, now=london(10, 0, dt.date(2026, 12, 21)))  # 21 days ahead
+    assert (late.total_days, late.short_notice, late.retrospective) == (5, True, False)
+    early = request_for(cast, now=london(10, 0, dt.date(2026, 11, 26)))  # 46 days ahead
+    assert not early.short_notice
+
+
+def test_a_request_made_after_the_absence_began_is_retrospective(cast):
+    leave = request_for(cast, first=dt.date(2026, 11, 23), last=dt.date(2026, 11, 24))
+    assert leave.retrospective
+
+
+def test_the_declaration_is_required(cast):
+    with pytest.raises(MarkError, match="declaration"):
+        request_for(cast, declaration=False)
+    assert not LeaveRequest.objects.exists()
+
+
+def test_part_granted_leave_codes_c_then_g_when_absent(cast):
+    leave = decide_leave_request(
+        request_for(cast),
+        days_granted=2,
+        reason="Funeral: travel days only",
+        by=cast.helen,
+        now=london(12, 0, dt.date(2026, 11, 27)),
+    )
+    assert leave.status == LeaveRequest.Status.PART_GRANTED
+    assert leave.granted_dates == [MON, MON + dt.timedelta(days=1)]
+    assert prefill_planned_marks(cast.school, MON, london(6, 30, MON)) == 2
+    assert Mark.objects.get(pupil=cast.poppy, date=MON, session="AM").code == "C"
+    wednesday = MON + dt.timedelta(days=2)
+    assert prefill_planned_marks(cast.school, wednesday, london(6, 30, wednesday)) == 0
+    # The teacher marks Poppy absent; at the close her N becomes G (holiday not granted).
+    take_register(
+        cast.hawthorn,
+        wednesday,
+        "AM",
+        [Entry(cast.poppy.id, "N", 0)],
+        by=cast.alice,
+        now=london(9, 5, wednesday),
+        as_teacher=True,
+    )
+    close_due_registers(cast.school, london(9, 20, wednesday))
+    mark = Mark.objects.get(pupil=cast.poppy, date=wednesday, session="AM")
+    assert mark.code == "G"
+    assert mark.changes.last().reason == "Leave requested but not granted"
+
+
+def test_the_decision_letter_is_a_readable_pdf_emailed_to_the_parents(cast, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    short = request_for(cast, now=london(10, 0, dt.date(2026, 12, 21)))
+    leave = decide_leave_request(
+        short,
+        days_granted=0,
+        reason="Not exceptional.",
+        by=cast.helen,
+        now=london(12, 0, dt.date(2026, 12, 22)),
+    )
+    sent = letters.send_leave_decision(leave)
+    assert sent == ["mia@example.org"]
+    text = pdf_text(leave.letter)
+    assert "Heartwood Primary School" in text
+    assert "I am unable to grant this request" in text
+    assert "Monday 11 January 2027" in text and "Not exceptional." in text
+    assert "less than the 28 days' notice" in text
+    assert mail.outbox[0].attachments[0][2] == "application/pdf"
+
+
+def test_only_the_head_decides(client, cast):
+    leave = request_for(cast)
+    client.force_login(cast.olive)
+    response = client.post(
+        reverse("leave_detail", args=[leave.id]),
+        {"action": "decide", "days_granted": 5, "reason": "ok"},
+    )
+    assert response.status_code == 403
+    leave.refresh_from_db()
+    assert leave.status == LeaveRequest.Status.PENDING
+
+
+def test_the_head_cannot_grant_more_days_than_asked(client, cast):
+    leave = request_for(cast)
+    client.force_login(cast.helen)
+    response = client.post(
+        reverse("leave_detail", args=[leave.id]),
+        {"action": "decide", "days_granted": 9, "reason": "ok"},
+    )
+    assert response.status_code == 400
+    leave.refresh_from_db()
+    assert leave.status == LeaveRequest.Status.PENDING
+
+
+def test_the_office_records_which_parent_took_the_holiday(client, cast, family):
+    leave = decide_leave_request(
+        request_for(cast), days_granted=0, reason="No", by=cast.helen, now=london(12)
+    )
+    client.force_login(cast.olive)
+    client.post(
+        reverse("leave_detail", args=[leave.id]),
+        {"action": "holiday_taken_by", "contacts": [family[0].id]},
+    )
+    assert list(leave.holiday_taken_by.all()) == [family[0]]
