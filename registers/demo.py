@@ -53,13 +53,25 @@ def _profile(rng: random.Random) -> tuple[float, float]:
 
 
 @transaction.atomic
-def seed_history(school: School, rng: random.Random, until: dt.date | None = None) -> int:
-    """Marks for every school session from the start of the year to `until`."""
-    today = until or timezone.localdate() - dt.timedelta(days=1)
+def seed_history(school: School, rng: random.Random, now: dt.datetime | None = None) -> int:
+    """Marks for every school session from the start of the year to now.
+
+    Today's registers whose time has come are taken by the teachers but left
+    open, with today's absentees still N, so the close and first-day calling
+    have a real morning to work on.
+    """
+    now = now or timezone.now()
+    today = now.astimezone(school.tz).date()
     year = current_academic_year(school, today)
-    end = min(today, dt.date(year.start_date.year, 12, 31))
+    end = min(today - dt.timedelta(days=1), dt.date(year.start_date.year, 12, 31))
     calendar = SchoolCalendar(school)
     sessions = calendar.sessions(year.start_date, end)
+    if year.start_date <= today <= year.end_date:
+        sessions += [
+            s
+            for s in calendar.sessions(today, today)
+            if now >= rules.at(school, today, rules.register_times(school, s.session)[0])
+        ]
     if not sessions:
         return 0
     office = User.objects.filter(school=school, groups__name=Role.OFFICE.value).first()
@@ -118,6 +130,11 @@ def seed_history(school: School, rng: random.Random, until: dt.date | None = Non
             if absent_until is not None and s.date <= absent_until:
                 if absent_code == "M" and s.session == "PM":
                     pass  # back after the appointment
+                elif s.date == today:
+                    code = "N"  # nobody has rung yet: first-day calling's work
+                    history = [
+                        {"code": "N", "at": teacher_at, "by": teacher, "reason": "First entry"}
+                    ]
                 else:
                     code = absent_code
                     history = [
@@ -131,7 +148,7 @@ def seed_history(school: School, rng: random.Random, until: dt.date | None = Non
                     ]
             elif (s.date, group.name) == VISIT_DAY:
                 code = "V"
-            elif rng.random() < late_chance:
+            elif rng.random() < late_chance and s.date < today:
                 minutes = rng.choice([3, 5, 8, 10, 12, 15, 18] * 5 + [25, 35, 50])
                 arrived = rules.at(school, s.date, opens) + dt.timedelta(minutes=minutes)
                 code, minutes = rules.arrival_code(school, s.session, arrived)

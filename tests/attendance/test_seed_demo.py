@@ -13,8 +13,11 @@ from registers.statistics import figures_by_pupil
 pytestmark = pytest.mark.django_db
 
 
-@time_machine.travel(dt.datetime(2026, 11, 26, 8, 0, tzinfo=ZoneInfo("Europe/London")))
-def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothing(capsys):
+@time_machine.travel(dt.datetime(2026, 11, 26, 9, 10, tzinfo=ZoneInfo("Europe/London")))
+def test_the_demo_school_is_realistic_and_its_morning_plays_out(capsys, settings, tmp_path):
+    """One seed (it is the slowest thing in the suite), then 9:20 close and 9:35 calling."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("seed_demo")
     assert RegistrationGroup.objects.count() == 14
     assert 400 <= Pupil.objects.count() <= 430
@@ -47,7 +50,7 @@ def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothin
     assert 0.03 < persistent / len(rates) < 0.25
     codes_used = set(Mark.objects.values_list("code", flat=True))
     assert {"/", "\\", "I", "L", "U", "G", "O", "M", "V"} <= codes_used
-    assert not Mark.objects.filter(date__gte=dt.date(2026, 11, 26)).exists()
+    assert not Mark.objects.filter(date__gt=dt.date(2026, 11, 26)).exists()
     amended = MarkChange.objects.filter(old_code="N").first()
     assert amended.changed_by.username == "office"
     counts = (
@@ -64,6 +67,26 @@ def test_the_demo_school_is_a_realistic_primary_and_seeding_twice_changes_nothin
         Mark.objects.count(),
     ) == counts
     assert "already exists" in capsys.readouterr().out
+
+    # The morning: two parents rang before 9:00; the rest of today's Ns are chased.
+    from absences import calling
+    from absences.models import AbsenceReport, ContactAttempt, LeaveRequest
+    from attendance.models import School
+    from registers.services import close_due_registers
+
+    school = School.objects.get()
+    london = ZoneInfo("Europe/London")
+    today = dt.date(2026, 11, 26)
+    unexplained = Mark.objects.filter(date=today, session="AM", code="N").count()
+    assert unexplained > 0
+    assert AbsenceReport.objects.filter(first_day=today).count() == 2
+    close_due_registers(school, dt.datetime(2026, 11, 26, 9, 20, tzinfo=london))
+    run = calling.run_first_day_calling(school, dt.datetime(2026, 11, 26, 9, 35, tzinfo=london))
+    first_day = ContactAttempt.objects.filter(date=today, kind="first_day").count()
+    assert first_day + len(run.to_phone) == unexplained
+    assert LeaveRequest.objects.filter(status="pending").count() == 2
+    declined = LeaveRequest.objects.get(status="declined")
+    assert declined.letter and declined.holiday_taken_by.exists()
 
 
 def test_the_demo_is_deterministic_for_a_seed():
