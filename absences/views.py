@@ -247,10 +247,18 @@ def calling_list(request):
             return redirect("calling_list")
         error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
     rows = selectors.calling_list(school, today)
+    explained = (
+        AbsenceReport.objects.filter(
+            pupil__school=school, first_day__lte=today, logged_at__date=today
+        )
+        .select_related("pupil__registration_group", "logged_by")
+        .order_by("-logged_at")
+    )
     return render(
         request,
         "absences/calling.html",
         {
+            "explained": explained,
             "rows": rows,
             "today": today,
             "starts": services_calling_starts(school, today),
