@@ -227,34 +227,48 @@ def _escalate(
             letters.attach_unexplained_absence_letter(task, first, count)
             made.append(task.id)
     if count >= school.cme_referral_after_days:
-        contacts = "; ".join(
-            f"{link.contact.name} ({link.get_relationship_display()}) "
-            f"{link.contact.mobile_phone or link.contact.home_phone} {link.contact.address}"
-            for link in pupil.contact_links.select_related("contact")
-        )
-        attempts = pupil.contact_attempts.filter(date__gte=first).count()
-        task, created = FollowUpTask.objects.get_or_create(
-            pupil=pupil,
-            kind=FollowUpTask.Kind.CME_REFERRAL,
-            key=key,
-            defaults={
-                "due": day,
-                "created_at": now,
-                "details": (
-                    f"Children missing education referral to {school.local_authority}. "
-                    f"Pupil: {pupil.legal_name}, UPN {pupil.upn}, "
-                    f"born {pupil.date_of_birth:%d/%m/%Y}, {pupil.get_year_group_display()}. "
-                    f"Absent without explanation since {first:%d %B %Y} ({count} school days). "
-                    f"Contacts: {contacts or 'none on record'}. "
-                    f"Attempts to contact the family: {attempts}. "
-                    f"Social worker: {pupil.social_worker_name or 'none'}. "
-                    f"Send to: {school.la_attendance_email or 'the LA CME team'}."
-                ),
-            },
-        )
-        if created:
+        task = refer_missing_education(pupil, first, count, day, now, key=key)
+        if task:
             made.append(task.id)
     return made
+
+
+def refer_missing_education(
+    pupil: Pupil, first: dt.date, count: int, day: dt.date, now: dt.datetime, key: str
+) -> FollowUpTask | None:
+    """Raise the children-missing-education referral with the facts the LA needs.
+
+    Automatic on the school's day limit (10 school days by default); staff
+    may raise it sooner. Returns None if it was already raised for this absence.
+    """
+    school = pupil.school
+    contacts = "; ".join(
+        f"{link.contact.name} ({link.get_relationship_display()}) "
+        f"{link.contact.mobile_phone or link.contact.home_phone} {link.contact.address}"
+        for link in pupil.contact_links.select_related("contact")
+    )
+    attempts = pupil.contact_attempts.filter(date__gte=first).count()
+    task, created = FollowUpTask.objects.get_or_create(
+        pupil=pupil,
+        kind=FollowUpTask.Kind.CME_REFERRAL,
+        key=key,
+        defaults={
+            "due": day,
+            "created_at": now,
+            "details": (
+                f"Children missing education referral to {school.local_authority}. "
+                f"Pupil: {pupil.legal_name}, UPN {pupil.upn}, "
+                f"born {pupil.date_of_birth:%d/%m/%Y}, {pupil.get_year_group_display()}. "
+                f"Absent without explanation since {first:%d %B %Y} "
+                f"({count} school day{'s' if count != 1 else ''}). "
+                f"Contacts: {contacts or 'none on record'}. "
+                f"Attempts to contact the family: {attempts}. "
+                f"Social worker: {pupil.social_worker_name or 'none'}. "
+                f"Send to: {school.la_attendance_email or 'the LA CME team'}."
+            ),
+        },
+    )
+    return task if created else None
 
 
 def deliver(attempt_id: int, now: dt.datetime) -> str:

@@ -18,7 +18,7 @@ from attendance.models import Contact, Pupil
 from registers.models import Mark
 from registers.services import MarkError
 
-from . import letters, messaging, selectors, services
+from . import calling, letters, messaging, selectors, services
 from .forms import (
     AbsenceReportForm,
     CallOutcomeForm,
@@ -210,6 +210,17 @@ def calling_list(request):
     now = timezone.now()
     today = timezone.localdate(now, school.tz)
     error = None
+    if request.method == "POST" and request.POST.get("action") == "refer":
+        pupil = _pupil(request, request.POST.get("pupil"))
+        count, first = calling.days_unexplained(school, [pupil.id], today)[pupil.id]
+        task = calling.refer_missing_education(
+            pupil, first, count, today, now, key=f"unexplained-from-{first.isoformat()}"
+        )
+        if task:
+            messages.success(request, f"CME referral for {pupil.name} added to the task list.")
+        else:
+            messages.info(request, f"A CME referral for {pupil.name} is already on the task list.")
+        return redirect("calling_list")
     if request.method == "POST":
         pupil = _pupil(request, request.POST.get("pupil"))
         contacts = Contact.objects.filter(pupil_links__pupil=pupil)
@@ -273,9 +284,7 @@ def calling_list(request):
 
 
 def services_calling_starts(school, day):
-    from .calling import calling_starts
-
-    return calling_starts(school, day)
+    return calling.calling_starts(school, day)
 
 
 @require_GET

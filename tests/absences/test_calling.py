@@ -163,3 +163,13 @@ def test_a_reason_from_an_unanswered_call_is_refused(client, cast, family, time_
     )
     assert response.status_code == 400
     assert not ContactAttempt.objects.exists() and not AbsenceReport.objects.exists()
+
+
+def test_staff_can_refer_to_the_la_before_the_tenth_day(client, cast, family, time_machine):
+    close(cast)
+    time_machine.move_to(london(11, 0))
+    client.force_login(cast.olive)
+    client.post(reverse("calling_list"), {"pupil": cast.poppy.id, "action": "refer"})
+    client.post(reverse("calling_list"), {"pupil": cast.poppy.id, "action": "refer"})
+    task = FollowUpTask.objects.get(kind="cme")
+    assert "(1 school day)" in task.details and task.due == DAY
