@@ -144,8 +144,6 @@ NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
 NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
 NOTIFY_RETRY_SECONDS = env.int("NOTIFY_RETRY_SECONDS", default=120)
 NOTIFY_MAX_TRIES = env.int("NOTIFY_MAX_TRIES", default=5)
-# Where parents' personal links point (the school's public address).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a school day; shared tablets should not stay signed in
 SESSION_COOKIE_HTTPONLY = True
