@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,6 +135,10 @@ CELERY_BEAT_SCHEDULE = {
     # and is idempotent, so each pass only adds what is new.
     "first-day-calling": {"task": "absences.tasks.first_day_calling", "schedule": 300.0},
     "prefill-registers": {"task": "absences.tasks.prefill_registers", "schedule": 900.0},
+    "check-thresholds": {
+        "task": "penalties.tasks.check_all_thresholds",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # GOV.UK Notify sends parents' texts and emails when a key is set; without
@@ -160,6 +165,12 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The national penalty-notice framework (penalties/framework.py); change here
+# only if the law changes.
+PENALTY_THRESHOLD_SESSIONS = env.int("PENALTY_THRESHOLD_SESSIONS", default=10)
+PENALTY_WINDOW_SCHOOL_WEEKS = env.int("PENALTY_WINDOW_SCHOOL_WEEKS", default=10)
+PENALTY_APPROACHING_SESSIONS = env.int("PENALTY_APPROACHING_SESSIONS", default=6)
 
 LOGGING = {
     "version": 1,

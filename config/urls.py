@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("registers/", include("registers.urls")),
     path("absences/", include("absences.urls")),
+    path("escalation/", include("penalties.urls")),
     path("p/", include("absences.parent_urls")),
     path("", include("attendance.urls")),
 ]

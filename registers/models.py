@@ -89,7 +89,16 @@ class Mark(models.Model):
                 fields=["pupil", "date", "session"], name="one_mark_per_session"
             ),
         ]
-        indexes = [models.Index(fields=["date", "session"])]
+        indexes = [
+            models.Index(fields=["date", "session"]),
+            # The penalty threshold job reads only G, O and U marks (see
+            # attendance.codes): a small partial index instead of a table scan.
+            models.Index(
+                fields=["pupil", "date"],
+                condition=models.Q(code__in=["G", "O", "U"]),
+                name="mark_threshold_codes",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pupil} {self.date} {self.session}: {self.code}"

@@ -1,0 +1,200 @@
+"""Escalation letters from templates the school words itself, and the LA referral pack."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.template import Context, Template
+
+from attendance.models import Pupil, School
+from attendance.pdfs import render_pdf
+from registers.models import Mark
+from registers.statistics import figures_for_pupil
+
+from .models import Case, Intervention, LetterTemplate
+
+DEFAULTS = {
+    LetterTemplate.Kind.CONCERN: (
+        "{{ pupil_first_name }}'s attendance",
+        "We are writing because {{ pupil_first_name }}'s attendance this year is "
+        "{{ attendance_rate }}%: {{ absences }} of {{ possible }} sessions missed, "
+        "{{ unauthorised }} of them unauthorised. Our school expects at least 96%.\n\n"
+        "Every day matters. Please talk to us about anything that makes it hard for "
+        "{{ pupil_first_name }} to come to school: we want to help.",
+    ),
+    LetterTemplate.Kind.MEETING: (
+        "Invitation to a meeting about {{ pupil_first_name }}'s attendance",
+        "{{ pupil_first_name }}'s attendance is {{ attendance_rate }}% this year. Please come "
+        "to a meeting on {{ meeting_date }} so that we can agree together how to support "
+        "{{ pupil_first_name }} to attend every day. If the time does not suit you, please "
+        "call the office to arrange another.",
+    ),
+    LetterTemplate.Kind.CONTRACT: (
+        "Attendance contract for {{ pupil_first_name }}",
+        "Following our meeting we have agreed the following targets:\n\n{{ targets }}\n\n"
+        "The school will support you as agreed and we will review progress together on "
+        "{{ review_on }}.",
+    ),
+    LetterTemplate.Kind.NOTICE_TO_IMPROVE: (
+        "Notice to Improve: {{ pupil_first_name }}'s attendance",
+        "{{ pupil_first_name }} has had {{ unauthorised }} sessions of unauthorised absence, "
+        "which meets the national threshold for considering a penalty notice (10 sessions "
+        "within 10 school weeks).\n\nSupport already offered and still available:\n"
+        "{{ support_offered }}\n\nWhat sufficient improvement means:\n{{ improvement_expected }}"
+        "\n\nThe improvement period ends on {{ improvement_ends }}. Further unauthorised "
+        "absence during it may lead to a penalty notice being issued to each parent.",
+    ),
+    LetterTemplate.Kind.PRAISE: (
+        "Well done, {{ pupil_first_name }}!",
+        "We are delighted to tell you that {{ pupil_first_name }}'s attendance this year is "
+        "{{ attendance_rate }}%. Thank you for making sure {{ pupil_first_name }} is in school "
+        "every day.",
+    ),
+}
+
+
+def template_for(school: School, kind: str) -> LetterTemplate:
+    subject, body = DEFAULTS[kind]
+    template, _ = LetterTemplate.objects.get_or_create(
+        school=school, kind=kind, defaults={"subject": subject, "body": body}
+    )
+    return template
+
+
+@dataclass
+class SchoolLetter:
+    school_name: str
+    school_address: str
+    school_phone: str
+    school_email: str
+    date: str
+    to_name: str
+    to_address: str
+    signed_by: str
+    signed_position: str
+    subject: str
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def letter_values(pupil: Pupil, today: dt.date, year_start: dt.date, **extra) -> dict:
+    f = figures_for_pupil(pupil.id, year_start, today)
+    values = {
+        "pupil_name": pupil.name,
+        "pupil_first_name": pupil.first_name,
+        "class_name": str(pupil.registration_group or ""),
+        "attendance_rate": f.attendance_rate if f.attendance_rate is not None else "–",
+        "possible": f.possible,
+        "absences": f.authorised + f.unauthorised,
+        "unauthorised": f.unauthorised,
+        "date": f"{today:%-d %B %Y}",
+    }
+    values.update(
+        {k: (f"{v:%-d %B %Y}" if isinstance(v, dt.date) else v) for k, v in extra.items()}
+    )
+    return values
+
+
+def school_letter(pupil: Pupil, kind: str, today: dt.date, year_start: dt.date, **extra) -> bytes:
+    school = pupil.school
+    template = template_for(school, kind)
+    values = letter_values(pupil, today, year_start, **extra)
+    body = Template(template.body).render(Context(values, autoescape=False))
+    parents = [
+        link.contact
+        for link in pupil.contact_links.select_related("contact")
+        if link.parental_responsibility
+    ]
+    letter = SchoolLetter(
+        school_name=school.name,
+        school_address=school.address,
+        school_phone=school.phone,
+        school_email=school.email,
+        date=values["date"],
+        to_name=" and ".join(p.name for p in parents) or f"The parents of {pupil.first_name}",
+        to_address=(parents[0].address + "\n" + parents[0].postcode).strip() if parents else "",
+        signed_by=school.headteacher or "The headteacher",
+        signed_position="Headteacher",
+        subject=Template(template.subject).render(Context(values, autoescape=False)),
+        paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
+    )
+    return render_pdf("letters/school_letter.html", letter)
+
+
+def file_letter(intervention: Intervention, pdf: bytes) -> None:
+    """Keep a generated letter with the pupil's case file."""
+    intervention.letter.save(
+        f"{intervention.kind}-{intervention.pupil_id}-{intervention.date}.pdf", ContentFile(pdf)
+    )
+
+
+@dataclass
+class ReferralPack:
+    school_name: str
+    local_authority: str
+    date: str
+    pupil: dict
+    parents: list[dict]
+    window: str
+    sessions_counted: int
+    register: list[dict]
+    interventions: list[dict]
+    figures: dict
+
+
+def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
+    pupil = case.pupil
+    f = figures_for_pupil(pupil.id, year_start, today)
+    counted = set(case.sessions.values_list("date", "session"))
+    marks = Mark.objects.filter(pupil=pupil, date__gte=case.window_start, date__lte=case.window_end)
+    days: dict[dt.date, dict] = {}
+    for m in marks.order_by("date", "session"):
+        row = days.setdefault(
+            m.date, {"date": f"{m.date:%a %d %b %Y}", "AM": "", "PM": "", "counted": False}
+        )
+        row[m.session] = m.code
+        row["counted"] = row["counted"] or (m.date, m.session) in counted
+    pack = ReferralPack(
+        school_name=case.school.name,
+        local_authority=case.school.local_authority,
+        date=f"{today:%-d %B %Y}",
+        pupil={
+            "name": pupil.legal_name,
+            "upn": pupil.upn,
+            "dob": f"{pupil.date_of_birth:%d/%m/%Y}",
+            "year": pupil.get_year_group_display(),
+            "class": str(pupil.registration_group or ""),
+            "send": pupil.get_send_display(),
+            "social_worker": pupil.social_worker_name or "none",
+        },
+        parents=[
+            {
+                "name": link.contact.name,
+                "relationship": link.get_relationship_display(),
+                "address": f"{link.contact.address} {link.contact.postcode}".strip(),
+                "phone": link.contact.mobile_phone or link.contact.home_phone,
+                "pr": link.parental_responsibility,
+            }
+            for link in pupil.contact_links.select_related("contact")
+        ],
+        window=f"{case.window_start:%d %B %Y} to {case.window_end:%d %B %Y}",
+        sessions_counted=case.sessions_counted,
+        register=list(days.values()),
+        interventions=[
+            {
+                "date": f"{i.date:%d/%m/%Y}",
+                "kind": i.get_kind_display(),
+                "summary": i.summary,
+                "notes": i.notes,
+            }
+            for i in pupil.interventions.order_by("date")
+        ],
+        figures={
+            "rate": f.attendance_rate,
+            "possible": f.possible,
+            "authorised": f.authorised,
+            "unauthorised": f.unauthorised,
+        },
+    )
+    return render_pdf("letters/la_referral.html", pack)

@@ -1,0 +1,104 @@
+"""Reads for the escalation pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from attendance.models import AcademicYear, Pupil, School
+from attendance.selectors import pupils_on_roll
+from registers.statistics import figures_by_pupil
+
+from . import thresholds
+from .bands import band_for
+from .early_warning import outlooks
+from .models import Case, Intervention, PenaltyNotice
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    next_deadline: dt.date | None
+    what: str
+
+    def overdue(self, today: dt.date) -> bool:
+        return bool(self.next_deadline and self.next_deadline < today)
+
+
+def open_cases(school: School, today: dt.date) -> list[CaseRow]:
+    cases = (
+        Case.objects.filter(school=school)
+        .exclude(stage=Case.Stage.CLOSED)
+        .select_related("pupil__registration_group", "notice_to_improve")
+        .prefetch_related("notices__parent")
+    )
+    rows = []
+    for case in cases:
+        deadline, what = (
+            case.opened_on + dt.timedelta(days=10),
+            "decide on support or a Notice to Improve",
+        )
+        nti = getattr(case, "notice_to_improve", None)
+        if case.stage == Case.Stage.NOTICE_TO_IMPROVE and nti:
+            deadline, what = nti.improvement_ends, "improvement period ends: review, refer or close"
+        elif case.stage in (Case.Stage.LA_REFERRAL, Case.Stage.PROSECUTION):
+            deadline, what = None, "awaiting the LA"
+        elif case.stage == Case.Stage.NOTICES_ISSUED:
+            waiting = [n for n in case.notices.all() if n.status == PenaltyNotice.Status.ISSUED]
+            if waiting:
+                deadline = min(n.full_by for n in waiting)
+                what = "payment due"
+            else:
+                deadline, what = None, "close the case or refer for prosecution"
+        rows.append(CaseRow(case, deadline, what))
+    return sorted(rows, key=lambda r: (r.next_deadline or dt.date.max, r.case.id))
+
+
+def approaching(school: School, today: dt.date):
+    start, counts = thresholds.sessions_in_current_window(school, today)
+    open_ids = set(
+        Case.objects.filter(school=school)
+        .exclude(stage=Case.Stage.CLOSED)
+        .values_list("pupil_id", flat=True)
+    )
+    pupils = (
+        Pupil.objects.filter(id__in=counts)
+        .exclude(id__in=open_ids)
+        .select_related("registration_group")
+    )
+    return start, sorted(((p, counts[p.id]) for p in pupils), key=lambda r: -r[1])
+
+
+def weekly_review(school: School, year: AcademicYear, today: dt.date) -> dict:
+    """Who crossed a band this week, who is at risk, whose review is due."""
+    last_friday = today - dt.timedelta(days=(today.weekday() - 4) % 7)
+    week_before = last_friday - dt.timedelta(days=7)
+    pupils = list(pupils_on_roll(school, today).select_related("registration_group"))
+    ids = [p.id for p in pupils]
+    now_figs = figures_by_pupil(ids, year.start_date, last_friday)
+    before = figures_by_pupil(ids, year.start_date, week_before)
+    crossed = []
+    for p in pupils:
+        a, b = now_figs.get(p.id), before.get(p.id)
+        band_now = band_for(a.attendance_rate) if a else None
+        band_then = band_for(b.attendance_rate) if b else None
+        if band_now and band_then and band_now.key != band_then.key:
+            crossed.append((p, band_then, band_now, a.attendance_rate))
+    looks = outlooks(school, year, today, pupils)
+    return {
+        "today": today,
+        "week_ending": last_friday,
+        "crossed": crossed,
+        "at_risk": sorted((o for o in looks if o.at_risk), key=lambda o: o.can_miss),
+        "persistent": sorted(
+            (o for o in looks if o.figures.persistently_absent),
+            key=lambda o: o.figures.attendance_rate,
+        ),
+        "reviews": Intervention.objects.filter(
+            pupil__school=school,
+            review_on__lte=today + dt.timedelta(days=7),
+            review_on__gte=today - dt.timedelta(days=28),
+        )
+        .select_related("pupil")
+        .order_by("review_on"),
+    }

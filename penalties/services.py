@@ -1,0 +1,318 @@
+"""Escalation: the threshold job and the case workflow the attendance officer drives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from attendance.models import Contact, School, User
+from attendance.school_calendar import SchoolCalendar
+from registers.models import Mark
+from registers.services import MarkError
+
+from . import framework, thresholds
+from .models import Case, CaseSession, Intervention, NoticeToImprove, PenaltyNotice
+
+
+@dataclass
+class ThresholdRun:
+    opened: list[Case] = field(default_factory=list)
+    voided: list[Case] = field(default_factory=list)
+    approaching: dict[int, int] = field(default_factory=dict)
+
+
+def _void_amended_cases(school: School, today: dt.date) -> list[Case]:
+    """A case still at "threshold met" whose marks were amended below the
+    threshold (say U corrected to I) no longer stands."""
+    stale = (
+        Case.objects.filter(school=school, stage=Case.Stage.THRESHOLD_MET)
+        .annotate(
+            still=Count("sessions", filter=Q(sessions__mark__code__in=framework.threshold_codes()))
+        )
+        .filter(still__lt=framework.threshold_sessions())
+    )
+    voided = []
+    for case in stale:
+        case.stage, case.void, case.closed_on = Case.Stage.CLOSED, True, today
+        case.outcome = f"Breach withdrawn: marks amended ({case.still} threshold sessions remain)"
+        case.save(update_fields=["stage", "void", "closed_on", "outcome"])
+        voided.append(case)
+    return voided
+
+
+@transaction.atomic
+def check_thresholds(school: School, as_of: dt.date) -> ThresholdRun:
+    """Open a case for every new breach up to `as_of`; idempotent.
+
+    Rerunning finds nothing new (a pupil with an open case is skipped, and a
+    closed case's sessions are never counted again); a breach whose marks were
+    amended away is voided.
+    """
+    run = ThresholdRun(voided=_void_amended_cases(school, as_of))
+    breaches = thresholds.find_breaches(school, as_of)
+    if breaches:
+        codes = framework.threshold_codes()
+        marks = Mark.objects.filter(
+            pupil_id__in=[b.pupil_id for b in breaches],
+            code__in=codes,
+            date__gte=min(b.window_start for b in breaches),
+            date__lte=max(b.window_end for b in breaches),
+        ).order_by("date", "session")
+        by_pupil: dict[int, list[Mark]] = {}
+        for mark in marks:
+            by_pupil.setdefault(mark.pupil_id, []).append(mark)
+        for breach in breaches:
+            counted = [
+                m
+                for m in by_pupil.get(breach.pupil_id, [])
+                if breach.window_start <= m.date <= breach.window_end
+            ]
+            try:
+                with transaction.atomic():
+                    case = Case.objects.create(
+                        pupil_id=breach.pupil_id,
+                        school=school,
+                        opened_on=as_of,
+                        breach_date=counted[framework.threshold_sessions() - 1].date,
+                        window_start=breach.window_start,
+                        window_end=breach.window_end,
+                        sessions_counted=len(counted),
+                        holiday=all(m.code == "G" for m in counted),
+                    )
+            except IntegrityError:
+                continue  # another run opened it a moment ago
+            CaseSession.objects.bulk_create(
+                [
+                    CaseSession(case=case, mark=m, date=m.date, session=m.session, code=m.code)
+                    for m in counted
+                ]
+            )
+            run.opened.append(case)
+    run.approaching = thresholds.sessions_in_current_window(school, as_of)[1]
+    return run
+
+
+# The workflow -----------------------------------------------------------------
+
+
+def _require_open(case: Case) -> None:
+    if not case.is_open:
+        raise MarkError("This case is closed.")
+
+
+@transaction.atomic
+def consider_support(case: Case, notes: str, *, by: User, now: dt.datetime) -> Case:
+    _require_open(case)
+    if not notes.strip():
+        raise MarkError("Record the support considered or offered.")
+    case.stage = Case.Stage.SUPPORT
+    case.support_notes = notes.strip()
+    case.save(update_fields=["stage", "support_notes"])
+    Intervention.objects.create(
+        pupil=case.pupil,
+        case=case,
+        kind=Intervention.Kind.NOTE,
+        date=now.date(),
+        summary="Support considered",
+        notes=notes,
+        recorded_by=by,
+        recorded_at=now,
+    )
+    return case
+
+
+@transaction.atomic
+def issue_notice_to_improve(
+    case: Case,
+    *,
+    issued_on: dt.date,
+    support_offered: str,
+    improvement_expected: str,
+    by: User,
+    now: dt.datetime,
+) -> NoticeToImprove:
+    """A final chance to engage with support; the period is the school's 3-6 school weeks."""
+    _require_open(case)
+    if case.stage not in (Case.Stage.THRESHOLD_MET, Case.Stage.SUPPORT):
+        raise MarkError("A Notice to Improve comes before the referral to the LA.")
+    if not support_offered.strip() or not improvement_expected.strip():
+        raise MarkError(
+            "A Notice to Improve states the support offered and the improvement expected."
+        )
+    ends = SchoolCalendar(case.school).school_weeks_after(
+        issued_on, case.school.notice_to_improve_school_weeks
+    )
+    notice = NoticeToImprove.objects.create(
+        case=case,
+        issued_on=issued_on,
+        improvement_ends=ends,
+        support_offered=support_offered,
+        improvement_expected=improvement_expected,
+    )
+    case.stage = Case.Stage.NOTICE_TO_IMPROVE
+    case.save(update_fields=["stage"])
+    Intervention.objects.create(
+        pupil=case.pupil,
+        case=case,
+        kind=Intervention.Kind.LETTER,
+        date=issued_on,
+        summary=f"Notice to Improve (until {ends:%d %b %Y})",
+        recorded_by=by,
+        recorded_at=now,
+    )
+    return notice
+
+
+@transaction.atomic
+def refer_to_la(
+    case: Case, *, on: dt.date, reason_no_nti: str = "", by: User, now: dt.datetime
+) -> Case:
+    """Refer for a penalty notice: after a Notice to Improve's period, or
+    directly for a holiday (G) case or with a reason why support is not appropriate."""
+    _require_open(case)
+    nti = getattr(case, "notice_to_improve", None)
+    if nti is None and not (case.holiday or reason_no_nti.strip()):
+        raise MarkError(
+            "Issue a Notice to Improve first, unless this is a holiday case or support is not "
+            "appropriate (say why)."
+        )
+    if nti is not None and on <= nti.improvement_ends:
+        raise MarkError(f"The improvement period runs until {nti.improvement_ends:%d %B %Y}.")
+    case.stage = Case.Stage.LA_REFERRAL
+    case.save(update_fields=["stage"])
+    Intervention.objects.create(
+        pupil=case.pupil,
+        case=case,
+        kind=Intervention.Kind.REFERRAL,
+        date=on,
+        summary="Referred to the LA for a penalty notice",
+        notes=reason_no_nti,
+        recorded_by=by,
+        recorded_at=now,
+    )
+    return case
+
+
+def previous_notices(pupil_id: int, parent: Contact, issued_on: dt.date) -> int:
+    return (
+        PenaltyNotice.objects.filter(
+            pupil_id=pupil_id,
+            parent=parent,
+            issued_on__gt=framework.memory_start(issued_on),
+            issued_on__lte=issued_on,
+        )
+        .exclude(status=PenaltyNotice.Status.WITHDRAWN)
+        .count()
+    )
+
+
+@transaction.atomic
+def issue_penalty_notice(
+    case: Case, parent: Contact, *, issued_on: dt.date, reference: str = ""
+) -> PenaltyNotice:
+    """One notice to one parent for this child; amounts by the 3-year memory."""
+    _require_open(case)
+    if case.stage not in (Case.Stage.LA_REFERRAL, Case.Stage.NOTICES_ISSUED):
+        raise MarkError("Penalty notices follow the referral to the LA.")
+    if not parent.pupil_links.filter(pupil=case.pupil, parental_responsibility=True).exists():
+        raise MarkError(
+            f"{parent.name} is not a parent of {case.pupil.name} with parental responsibility."
+        )
+    if case.notices.filter(parent=parent).exclude(status=PenaltyNotice.Status.WITHDRAWN).exists():
+        raise MarkError(f"{parent.name} already has a notice for this case.")
+    amounts = framework.amounts_for(previous_notices(case.pupil_id, parent, issued_on))
+    reduced_by, full_by = amounts.due_on(issued_on)
+    notice = PenaltyNotice.objects.create(
+        case=case,
+        pupil=case.pupil,
+        parent=parent,
+        issued_on=issued_on,
+        sequence=amounts.sequence,
+        reduced_amount=amounts.reduced,
+        reduced_by=reduced_by,
+        full_amount=amounts.full,
+        full_by=full_by,
+        reference=reference,
+    )
+    case.stage = Case.Stage.NOTICES_ISSUED
+    case.save(update_fields=["stage"])
+    return notice
+
+
+def amount_payable(notice: PenaltyNotice, paid_on: dt.date) -> Decimal | None:
+    if notice.reduced_by and paid_on <= notice.reduced_by:
+        return notice.reduced_amount
+    if paid_on <= notice.full_by:
+        return notice.full_amount
+    return None
+
+
+@transaction.atomic
+def record_payment(notice: PenaltyNotice, *, paid_on: dt.date, amount: Decimal) -> PenaltyNotice:
+    """Part payments are not accepted: the amount must be exactly what is due that day."""
+    if notice.status != PenaltyNotice.Status.ISSUED:
+        raise MarkError("This notice is not awaiting payment.")
+    due = amount_payable(notice, paid_on)
+    if due is None:
+        raise MarkError("The payment period has ended: the notice is unpaid.")
+    if amount != due:
+        raise MarkError(f"£{due} is due on {paid_on:%d %B %Y}; part payments are not accepted.")
+    notice.status, notice.paid_on, notice.paid_amount = PenaltyNotice.Status.PAID, paid_on, amount
+    notice.save(update_fields=["status", "paid_on", "paid_amount"])
+    return notice
+
+
+@transaction.atomic
+def mark_unpaid(notice: PenaltyNotice, *, today: dt.date) -> PenaltyNotice:
+    if notice.status != PenaltyNotice.Status.ISSUED or today <= notice.full_by:
+        raise MarkError(f"The notice can be paid until {notice.full_by:%d %B %Y}.")
+    notice.status = PenaltyNotice.Status.UNPAID
+    notice.save(update_fields=["status"])
+    return notice
+
+
+@transaction.atomic
+def withdraw_notice(notice: PenaltyNotice) -> PenaltyNotice:
+    if notice.status != PenaltyNotice.Status.ISSUED:
+        raise MarkError("Only a notice awaiting payment can be withdrawn.")
+    notice.status = PenaltyNotice.Status.WITHDRAWN
+    notice.save(update_fields=["status"])
+    return notice
+
+
+@transaction.atomic
+def refer_for_prosecution(case: Case, notes: str, *, by: User, now: dt.datetime) -> Case:
+    _require_open(case)
+    if not notes.strip():
+        raise MarkError("Record the grounds for the referral.")
+    case.stage = Case.Stage.PROSECUTION
+    case.save(update_fields=["stage"])
+    Intervention.objects.create(
+        pupil=case.pupil,
+        case=case,
+        kind=Intervention.Kind.REFERRAL,
+        date=now.date(),
+        summary="Referred for prosecution / other measures",
+        notes=notes,
+        recorded_by=by,
+        recorded_at=now,
+    )
+    return case
+
+
+@transaction.atomic
+def close_case(case: Case, outcome: str, *, today: dt.date) -> Case:
+    _require_open(case)
+    if not outcome.strip():
+        raise MarkError("Record the outcome.")
+    if case.notices.filter(status=PenaltyNotice.Status.ISSUED).exists():
+        raise MarkError(
+            "A notice is still awaiting payment: record it as paid, unpaid or withdrawn."
+        )
+    case.stage, case.outcome, case.closed_on = Case.Stage.CLOSED, outcome.strip(), today
+    case.save(update_fields=["stage", "outcome", "closed_on"])
+    return case
