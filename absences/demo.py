@@ -96,7 +96,7 @@ def seed_absences(school: School, rng: random.Random, now: dt.datetime | None = 
         reason="A cheaper holiday is not an exceptional circumstance.",
     )
     declined.refresh_from_db()
-    letters.send_leave_decision(declined)
+    letters.send_leave_decision(declined, email=False)  # a demo emails nobody
     taker = declined.pupil.contact_links.filter(parental_responsibility=True).first()
     if taker:
         declined.holiday_taken_by.add(taker.contact)

@@ -99,7 +99,7 @@ def leave_decision_context(request: LeaveRequest) -> LeaveDecisionLetter:
     )
 
 
-def send_leave_decision(request: LeaveRequest) -> list[str]:
+def send_leave_decision(request: LeaveRequest, email: bool = True) -> list[str]:
     """Render the decision letter, keep it with the request and email it to the parents."""
     pdf = render_pdf("letters/leave_decision.html", leave_decision_context(request))
     request.letter.save(f"leave-{request.id}.pdf", ContentFile(pdf), save=False)
@@ -111,7 +111,7 @@ def send_leave_decision(request: LeaveRequest) -> list[str]:
         }
         | ({request.email} if request.email else set())
     )
-    if recipients:
+    if recipients and email:
         message = EmailMessage(
             subject=f"Leave of absence request for {request.pupil.first_name}: decision",
             body=(
@@ -124,7 +124,9 @@ def send_leave_decision(request: LeaveRequest) -> list[str]:
         )
         message.attach(f"leave-decision-{request.pupil.first_name}.pdf", pdf, "application/pdf")
         message.send()
-    request.letter_sent_to = ", ".join(recipients) or "no email address: print and post the letter"
+    if not email:
+        recipients = []
+    request.letter_sent_to = ", ".join(recipients) or "not emailed: print and post the letter"
     request.save(update_fields=["letter", "letter_sent_to"])
     return recipients
 

@@ -82,7 +82,8 @@ def weekly_review(school: School, year: AcademicYear, today: dt.date) -> dict:
         a, b = now_figs.get(p.id), before.get(p.id)
         band_now = band_for(a.attendance_rate) if a else None
         band_then = band_for(b.attendance_rate) if b else None
-        if band_now and band_then and band_now.key != band_then.key:
+        # Only a fall into a lower band calls for action; rises are celebrated elsewhere.
+        if band_now and band_then and band_now.lowest < band_then.lowest:
             crossed.append((p, band_then, band_now, a.attendance_rate))
     looks = outlooks(school, year, today, pupils)
     return {

@@ -87,6 +87,11 @@ def test_the_demo_school_is_realistic_and_its_morning_plays_out(capsys, settings
     assert LeaveRequest.objects.filter(status="pending").count() == 2
     declined = LeaveRequest.objects.get(status="declined")
     assert declined.letter and declined.holiday_taken_by.exists()
+    # The unauthorised holidays before half-term breached the 10-in-10 threshold.
+    from penalties.models import Case
+
+    assert Case.objects.filter(holiday=True).count() >= 3
+    assert Case.objects.filter(stage="nti").count() == 1
 
 
 def test_the_demo_is_deterministic_for_a_seed():

@@ -1,0 +1,276 @@
+"""Trust-scale benchmark of the 10-in-10 threshold job.
+
+    .venv/bin/python bench/thresholds.py            # build the data set (once) and measure
+    .venv/bin/python bench/thresholds.py --rebuild  # throw the data set away and build it again
+
+Builds a separate database (rollcall_bench): 25 schools x 2,000 pupils =
+50,000 pupils with every session of 2025/26 marked (about 19 million rows),
+loaded with COPY. Then it times
+  - the job, as a worker runs it (`manage.py check_thresholds` in a child
+    process, whose peak memory is reported), and
+  - a hand-written single SQL query (a self-join, no window functions) that
+    finds the same pupils,
+checks both find the same set and prints the ratio. Cases opened by a run
+are deleted before the next, so every run does the same work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BENCH_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rollcall_bench"
+)
+SCHOOLS, PUPILS_PER_SCHOOL = 25, 2000
+AS_OF = dt.date(2026, 7, 21)
+TERMS = [
+    ("autumn", 1, dt.date(2025, 9, 3), dt.date(2025, 10, 24)),
+    ("autumn", 2, dt.date(2025, 11, 3), dt.date(2025, 12, 19)),
+    ("spring", 1, dt.date(2026, 1, 5), dt.date(2026, 2, 13)),
+    ("spring", 2, dt.date(2026, 2, 23), dt.date(2026, 3, 27)),
+    ("summer", 1, dt.date(2026, 4, 13), dt.date(2026, 5, 22)),
+    ("summer", 2, dt.date(2026, 6, 1), dt.date(2026, 7, 21)),
+]
+
+HAND_SQL = """
+WITH weeks AS (
+    SELECT w::date AS week_start, i::int AS idx
+    FROM unnest(%(weeks)s::date[]) WITH ORDINALITY AS t(w, i)
+),
+t AS (
+    SELECT m.pupil_id, w.idx
+    FROM registers_mark m
+    JOIN weeks w ON w.week_start = date_trunc('week', m.date)::date
+    WHERE m.code IN ('G', 'O', 'U') AND m.date <= %(as_of)s
+)
+SELECT DISTINCT a.pupil_id
+FROM t a JOIN t b ON b.pupil_id = a.pupil_id AND b.idx BETWEEN a.idx AND a.idx + 9
+GROUP BY a.pupil_id, a.idx
+HAVING count(*) >= 10
+"""
+
+
+JOB_SNIPPET = (
+    "import time, datetime as dt\n"
+    "from penalties.tasks import check_all_thresholds\n"
+    "import time_machine\n"
+    f"with time_machine.travel(dt.datetime({AS_OF.year}, {AS_OF.month}, {AS_OF.day}, 23)):\n"
+    "    t = time.perf_counter(); check_all_thresholds(); print(time.perf_counter() - t)\n"
+)
+
+
+def env() -> dict:
+    return {**os.environ, "DATABASE_URL": BENCH_URL, "DEBUG": "true"}
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def school_days() -> list[dt.date]:
+    import holidays
+
+    bank = set(holidays.country_holidays("GB", subdiv="ENG", years=[2025, 2026]))
+    days = []
+    for _, _, start, end in TERMS:
+        day = start
+        while day <= end:
+            if day.weekday() < 5 and day not in bank:
+                days.append(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def build() -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS rollcall_bench")
+        conn.execute("CREATE DATABASE rollcall_bench")
+    started = time.perf_counter()
+    manage("migrate", "--no-input", "-v", "0")
+    days = school_days()
+    rng = random.Random(2026)
+    with psycopg.connect(BENCH_URL, autocommit=True) as conn:
+        for s in range(SCHOOLS):
+            conn.execute(
+                "INSERT INTO attendance_school (name, urn, local_authority, timezone, doors_open, "
+                "am_register_opens, am_register_closes, pm_register_opens, pm_register_closes, "
+                "attendance_target, religious_observance_days_per_year, leave_request_notice_days, "
+                "notice_to_improve_school_weeks, first_day_calling_delay, letter_after_days, "
+                "cme_referral_after_days, phone, email, address, headteacher, la_attendance_email) "
+                "VALUES (%s, %s, 'Trustshire', 'Europe/London', '08:40', '09:00', '09:20', '13:15', "
+                "'13:35', 96, 2, 28, 6, 15, 3, 10, '', '', '', '', '')",
+                [f"Bench School {s + 1}", f"{800000 + s}"],
+            )
+        school_ids = [r[0] for r in conn.execute("SELECT id FROM attendance_school ORDER BY id")]
+        for school_id in school_ids:
+            (year_id,) = conn.execute(
+                "INSERT INTO attendance_academicyear (school_id, name, start_date, end_date) "
+                "VALUES (%s, '2025/26', '2025-09-01', '2026-08-31') RETURNING id",
+                [school_id],
+            ).fetchone()
+            for season, half, start, end in TERMS:
+                conn.execute(
+                    "INSERT INTO attendance_term (academic_year_id, season, half, start_date, end_date) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    [year_id, season, half, start, end],
+                )
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY attendance_pupil (school_id, upn, legal_first_name, legal_middle_names, legal_surname, "
+                "preferred_first_name, preferred_surname, date_of_birth, sex, year_group, admission_date, "
+                "free_school_meals, pupil_premium, send, eal, looked_after, has_social_worker, "
+                "social_worker_name, social_worker_phone, social_worker_email, young_carer, "
+                "gypsy_roma_traveller, healthcare_plan) FROM STDIN"
+            ) as copy,
+        ):
+            n = 0
+            for school_id in school_ids:
+                for _ in range(PUPILS_PER_SCHOOL):
+                    n += 1
+                    copy.write_row(
+                        (
+                            school_id,
+                            f"B{n:012d}",
+                            "Pupil",
+                            "",
+                            f"No{n}",
+                            "",
+                            "",
+                            "2016-01-01",
+                            "F",
+                            "4",
+                            "2021-09-01",
+                            False,
+                            False,
+                            "N",
+                            False,
+                            False,
+                            False,
+                            "",
+                            "",
+                            "",
+                            False,
+                            False,
+                            False,
+                        )
+                    )
+        pupil_ids = [r[0] for r in conn.execute("SELECT id FROM attendance_pupil ORDER BY id")]
+        # Load without the secondary indexes, then build them: much faster.
+        conn.execute("ALTER TABLE registers_mark DROP CONSTRAINT one_mark_per_session")
+        for index in ("registers_m_date_cfccec_idx", "mark_threshold_codes"):
+            conn.execute(f"DROP INDEX {index}")
+        now = dt.datetime(2026, 7, 21, 12, tzinfo=dt.UTC).isoformat()
+        rows = 0
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY registers_mark (pupil_id, date, session, code, note, source, entered_at, version) FROM STDIN"
+            ) as copy,
+        ):
+            for pupil_id in pupil_ids:
+                # 3% of pupils are unauthorised absentees; everyone else is rarely absent.
+                unauth = rng.random() < 0.03
+                rate = rng.uniform(0.02, 0.12) if unauth else 0.002
+                lines = []
+                for day in days:
+                    d = day.isoformat()
+                    for session in ("AM", "PM"):
+                        r = rng.random()
+                        if r < rate:
+                            code = rng.choice("GOU")
+                        elif r < rate + 0.03:
+                            code = "I"
+                        else:
+                            code = "/" if session == "AM" else "\\\\"
+                        lines.append(f"{pupil_id}\t{d}\t{session}\t{code}\t\tregister\t{now}\t1\n")
+                copy.write("".join(lines))
+                rows += len(lines)
+        conn.execute(
+            "ALTER TABLE registers_mark ADD CONSTRAINT one_mark_per_session UNIQUE (pupil_id, date, session)"
+        )
+        conn.execute("CREATE INDEX registers_m_date_cfccec_idx ON registers_mark (date, session)")
+        conn.execute(
+            "CREATE INDEX mark_threshold_codes ON registers_mark (pupil_id, date) "
+            "WHERE code IN ('G', 'O', 'U')"
+        )
+        conn.execute("VACUUM ANALYZE registers_mark")
+    print(
+        f"built {len(pupil_ids):,} pupils and {rows:,} marks in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def hand_query(conn, weeks) -> tuple[float, set[int]]:
+    started = time.perf_counter()
+    found = {r[0] for r in conn.execute(HAND_SQL, {"weeks": weeks, "as_of": AS_OF})}
+    return time.perf_counter() - started, found
+
+
+def run_job(conn) -> tuple[float, set[int], int]:
+    conn.execute("DELETE FROM penalties_casesession")
+    conn.execute("DELETE FROM penalties_case")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # Timed inside the child, as a worker would run it: no process start-up.
+    out = manage("shell", "-c", JOB_SNIPPET).stdout
+    took = float(out.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, largest child so far
+    found = {r[0] for r in conn.execute("SELECT pupil_id FROM penalties_case")}
+    return took, found, max(peak, before)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = 'rollcall_bench'"
+        ).fetchone()
+    if args.rebuild or not exists:
+        build()
+    with psycopg.connect(BENCH_URL, autocommit=True) as conn:
+        (marks,) = conn.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'registers_mark'"
+        ).fetchone()
+        (pupils,) = conn.execute("SELECT count(*) FROM attendance_pupil").fetchone()
+        days = school_days()
+        weeks = sorted({d - dt.timedelta(days=d.weekday()) for d in days})
+        hand = [hand_query(conn, weeks) for _ in range(args.runs)]
+        jobs = [run_job(conn) for _ in range(args.runs)]
+    hand_t = statistics.median(t for t, _ in hand)
+    job_t = statistics.median(t for t, _, _ in jobs)
+    same = hand[0][1] == jobs[0][1]
+    print(f"{pupils:,} pupils, ~{marks:,} marks, {len(weeks)} school weeks, as of {AS_OF}")
+    print(f"hand-written query: median {hand_t:.2f} s ({len(hand[0][1]):,} pupils)")
+    print(
+        f"threshold job:      median {job_t:.2f} s ({len(jobs[0][1]):,} cases opened, "
+        f"peak worker memory {max(p for _, _, p in jobs) / 1024:.0f} MB)"
+    )
+    print(f"same pupils: {same}; ratio job / hand-written = {job_t / hand_t:.2f}")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
