@@ -12,7 +12,7 @@ from attendance import codes
 from attendance.models import Contact, Pupil, User
 from attendance.school_calendar import SchoolCalendar
 from registers.models import Mark
-from registers.services import MarkError, write_mark
+from registers.services import MarkError, change_mark, write_mark
 
 from .models import (
     AbsenceReport,
@@ -167,17 +167,8 @@ def decide_report(
             continue
         if mark.source != Mark.Source.ABSENCE and mark.code != codes.NO_REASON_YET:
             continue
-        write_mark(
-            mark.pupil,
-            mark.date,
-            mark.session,
-            code,
-            by=by,
-            now=now,
-            source=Mark.Source.ABSENCE,
-            reason=reason,
-            mark=mark,
-            note=reason[:200],
+        change_mark(
+            mark, code, by=by, now=now, source=Mark.Source.ABSENCE, reason=reason, note=reason[:200]
         )
     return report
 
@@ -197,17 +188,7 @@ def decide_unexplained(
         raise MarkError(
             f"{mark.pupil.name}'s mark changed while you were deciding: check it again."
         )
-    return write_mark(
-        mark.pupil,
-        mark.date,
-        mark.session,
-        code,
-        by=by,
-        now=now,
-        source=Mark.Source.OFFICE,
-        reason=reason,
-        mark=mark,
-    )
+    return change_mark(mark, code, by=by, now=now, source=Mark.Source.OFFICE, reason=reason)
 
 
 # Leave of absence ---------------------------------------------------------

@@ -146,6 +146,31 @@ def check_session(pupil: Pupil, day: dt.date, session: str, code: str, calendar=
         raise MarkError(f"{pupil.name} was not on roll on {day:%-d %B %Y}.")
 
 
+def change_mark(
+    mark: Mark,
+    code: str,
+    *,
+    by: User | None,
+    now: dt.datetime,
+    source: str,
+    reason: str,
+    note: str = "",
+) -> Mark:
+    """Change a mark the caller has locked (select_for_update), keeping its history."""
+    return write_mark(
+        mark.pupil,
+        mark.date,
+        mark.session,
+        code,
+        by=by,
+        now=now,
+        source=source,
+        reason=reason,
+        note=note,
+        mark=mark,
+    )
+
+
 def lock_register(group: RegistrationGroup, day: dt.date, session: str) -> Register:
     register, _ = Register.objects.get_or_create(group=group, date=day, session=session)
     return Register.objects.select_for_update().get(pk=register.pk)
