@@ -52,22 +52,49 @@ class SchoolSession:
 class SchoolCalendar:
     """One school's calendar, loaded once (two queries) and asked many times."""
 
-    def __init__(self, school: School):
+    def __init__(self, school: School, _terms=None, _closed=None):
         self.school = school
-        self._terms = list(
-            Term.objects.filter(academic_year__school=school)
-            .order_by("start_date")
-            .values_list("start_date", "end_date")
-        )
-        self._closed: dict[dt.date, set[Session]] = {}
-        for day, sessions in NonSchoolDay.objects.filter(school=school).values_list(
-            "date", "sessions"
-        ):
-            self._closed[day] = (
+        if _terms is None:
+            _terms = list(
+                Term.objects.filter(academic_year__school=school)
+                .order_by("start_date")
+                .values_list("start_date", "end_date")
+            )
+            _closed = self._closures(NonSchoolDay.objects.filter(school=school))
+        self._terms = _terms
+        self._closed: dict[dt.date, set[Session]] = _closed or {}
+
+    @staticmethod
+    def _closures(rows) -> dict[dt.date, set[Session]]:
+        closed: dict[dt.date, set[Session]] = {}
+        for day, sessions in rows.values_list("date", "sessions"):
+            closed[day] = (
                 {Session.AM, Session.PM}
                 if sessions == NonSchoolDay.Sessions.BOTH
                 else {Session(sessions)}
             )
+        return closed
+
+    @classmethod
+    def for_schools(cls, schools: list[School]) -> dict[int, SchoolCalendar]:
+        """Every school's calendar in two queries (a trust's nightly jobs)."""
+        terms: dict[int, list] = {s.id: [] for s in schools}
+        for school_id, start, end in (
+            Term.objects.filter(academic_year__school__in=schools)
+            .order_by("start_date")
+            .values_list("academic_year__school_id", "start_date", "end_date")
+        ):
+            terms[school_id].append((start, end))
+        closed: dict[int, dict] = {s.id: {} for s in schools}
+        for school_id, day, sessions in NonSchoolDay.objects.filter(school__in=schools).values_list(
+            "school_id", "date", "sessions"
+        ):
+            closed[school_id][day] = (
+                {Session.AM, Session.PM}
+                if sessions == NonSchoolDay.Sessions.BOTH
+                else {Session(sessions)}
+            )
+        return {s.id: cls(s, terms[s.id], closed[s.id]) for s in schools}
 
     @property
     def first_day(self) -> dt.date | None:
@@ -114,6 +141,13 @@ class SchoolCalendar:
 
     def is_school_week(self, monday: dt.date) -> bool:
         return any(self.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))
+
+    def all_school_weeks(self, until: dt.date) -> list[dt.date]:
+        """Every school week from the first term to `until`, memoised: the
+        threshold job asks for the same list for every school of a trust."""
+        closed = tuple(sorted((day, tuple(sorted(s))) for day, s in self._closed.items()))
+        key = (tuple(self._terms), closed, until)
+        return list(_weeks_memo(key, self))
 
     def school_weeks(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """Mondays of the school weeks that overlap `start`..`end`."""
@@ -170,6 +204,18 @@ class SchoolCalendar:
                     return days[-1]
             monday += dt.timedelta(weeks=1)
         raise ValueError("The calendar does not reach that far: add the next academic year.")
+
+
+_WEEKS_CACHE: dict = {}
+
+
+def _weeks_memo(key, calendar: SchoolCalendar) -> list[dt.date]:
+    if key not in _WEEKS_CACHE:
+        if len(_WEEKS_CACHE) > 256:
+            _WEEKS_CACHE.clear()
+        first = calendar.first_day
+        _WEEKS_CACHE[key] = calendar.school_weeks(first, key[-1]) if first else []
+    return _WEEKS_CACHE[key]
 
 
 def school_days(school: School, start: dt.date, end: dt.date) -> list[dt.date]:

@@ -55,7 +55,8 @@ def open_cases(school: School, today: dt.date) -> list[CaseRow]:
 
 
 def approaching(school: School, today: dt.date):
-    start, counts = thresholds.sessions_in_current_window(school, today)
+    starts, counts = thresholds.sessions_in_current_window([school], today)
+    start = starts.get(school.id, today)
     open_ids = set(
         Case.objects.filter(school=school)
         .exclude(stage=Case.Stage.CLOSED)

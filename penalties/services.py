@@ -6,16 +6,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from attendance.models import Contact, School, User
 from attendance.school_calendar import SchoolCalendar
-from registers.models import Mark
 from registers.services import MarkError
 
 from . import framework, thresholds
-from .models import Case, CaseSession, Intervention, NoticeToImprove, PenaltyNotice
+from .models import Case, Intervention, NoticeToImprove, PenaltyNotice
+
+# Any fixed number: two runs of the job never overlap.
+THRESHOLD_LOCK = 10_10_2024
 
 
 @dataclass
@@ -25,75 +27,60 @@ class ThresholdRun:
     approaching: dict[int, int] = field(default_factory=dict)
 
 
-def _void_amended_cases(school: School, today: dt.date) -> list[Case]:
+def _void_amended_cases(schools: list[School], today: dt.date) -> list[Case]:
     """A case still at "threshold met" whose marks were amended below the
     threshold (say U corrected to I) no longer stands."""
-    stale = (
-        Case.objects.filter(school=school, stage=Case.Stage.THRESHOLD_MET)
+    stale = list(
+        Case.objects.filter(school__in=schools, stage=Case.Stage.THRESHOLD_MET)
         .annotate(
             still=Count("sessions", filter=Q(sessions__mark__code__in=framework.threshold_codes()))
         )
         .filter(still__lt=framework.threshold_sessions())
     )
-    voided = []
     for case in stale:
         case.stage, case.void, case.closed_on = Case.Stage.CLOSED, True, today
         case.outcome = f"Breach withdrawn: marks amended ({case.still} threshold sessions remain)"
-        case.save(update_fields=["stage", "void", "closed_on", "outcome"])
-        voided.append(case)
-    return voided
+    Case.objects.bulk_update(stale, ["stage", "void", "closed_on", "outcome"])
+    return stale
 
 
 @transaction.atomic
-def check_thresholds(school: School, as_of: dt.date) -> ThresholdRun:
-    """Open a case for every new breach up to `as_of`; idempotent.
+def check_thresholds_for(schools: list[School], as_of: dt.date) -> ThresholdRun:
+    """Open a case for every new breach up to `as_of` in `schools` (a trust); idempotent.
 
     Rerunning finds nothing new (a pupil with an open case is skipped, and a
     closed case's sessions are never counted again); a breach whose marks were
-    amended away is voided.
+    amended away is voided. Runs of the job are serialised by an advisory lock.
     """
-    run = ThresholdRun(voided=_void_amended_cases(school, as_of))
-    breaches = thresholds.find_breaches(school, as_of)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [THRESHOLD_LOCK])
+    run = ThresholdRun(voided=_void_amended_cases(schools, as_of))
+    weeks = thresholds.weeks_by_school(schools, as_of)
+    breaches = thresholds.find_breaches(schools, as_of, weeks)
     if breaches:
-        codes = framework.threshold_codes()
-        marks = Mark.objects.filter(
-            pupil_id__in=[b.pupil_id for b in breaches],
-            code__in=codes,
-            date__gte=min(b.window_start for b in breaches),
-            date__lte=max(b.window_end for b in breaches),
-        ).order_by("date", "session")
-        by_pupil: dict[int, list[Mark]] = {}
-        for mark in marks:
-            by_pupil.setdefault(mark.pupil_id, []).append(mark)
-        for breach in breaches:
-            counted = [
-                m
-                for m in by_pupil.get(breach.pupil_id, [])
-                if breach.window_start <= m.date <= breach.window_end
+        facts = thresholds.breach_facts(breaches)
+        run.opened = Case.objects.bulk_create(
+            [
+                Case(
+                    pupil_id=b.pupil_id,
+                    school_id=b.school_id,
+                    opened_on=as_of,
+                    breach_date=facts[b.pupil_id].breach_date,
+                    window_start=b.window_start,
+                    window_end=b.window_end,
+                    sessions_counted=facts[b.pupil_id].sessions,
+                    holiday=facts[b.pupil_id].holiday,
+                )
+                for b in breaches
             ]
-            try:
-                with transaction.atomic():
-                    case = Case.objects.create(
-                        pupil_id=breach.pupil_id,
-                        school=school,
-                        opened_on=as_of,
-                        breach_date=counted[framework.threshold_sessions() - 1].date,
-                        window_start=breach.window_start,
-                        window_end=breach.window_end,
-                        sessions_counted=len(counted),
-                        holiday=all(m.code == "G" for m in counted),
-                    )
-            except IntegrityError:
-                continue  # another run opened it a moment ago
-            CaseSession.objects.bulk_create(
-                [
-                    CaseSession(case=case, mark=m, date=m.date, session=m.session, code=m.code)
-                    for m in counted
-                ]
-            )
-            run.opened.append(case)
-    run.approaching = thresholds.sessions_in_current_window(school, as_of)[1]
+        )
+        thresholds.record_case_sessions([case.id for case in run.opened])
+    run.approaching = thresholds.sessions_in_current_window(schools, as_of, weeks)[1]
     return run
+
+
+def check_thresholds(school: School, as_of: dt.date) -> ThresholdRun:
+    return check_thresholds_for([school], as_of)
 
 
 # The workflow -----------------------------------------------------------------

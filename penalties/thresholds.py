@@ -20,20 +20,21 @@ from . import framework
 
 BREACHES_SQL = """
 WITH weeks AS (
-    SELECT w::date AS week_start, i::int AS idx
-    FROM unnest(%(weeks)s::date[]) WITH ORDINALITY AS t(w, i)
+    SELECT s AS school_id, w AS week_start, i AS idx
+    FROM unnest(%(week_schools)s::bigint[], %(weeks)s::date[], %(week_idx)s::int[]) AS t(s, w, i)
 ),
 last_case AS (
     SELECT pupil_id, max(window_end) AS after
     FROM penalties_case
-    WHERE school_id = %(school)s AND NOT void
+    WHERE school_id = ANY(%(schools)s) AND NOT void
     GROUP BY pupil_id
 ),
 per_week AS (
     SELECT m.pupil_id, w.idx, count(*) AS n
     FROM registers_mark m
-    JOIN attendance_pupil p ON p.id = m.pupil_id AND p.school_id = %(school)s
-    JOIN weeks w ON w.week_start = m.date - (extract(isodow FROM m.date)::int - 1)
+    JOIN attendance_pupil p ON p.id = m.pupil_id AND p.school_id = ANY(%(schools)s)
+    JOIN weeks w ON w.school_id = p.school_id
+                AND w.week_start = m.date - (extract(isodow FROM m.date)::int - 1)
     LEFT JOIN last_case lc ON lc.pupil_id = m.pupil_id
     WHERE m.code IN ('G', 'O', 'U') AND m.code = ANY(%(codes)s)
       AND m.date >= %(since)s AND m.date <= %(as_of)s
@@ -49,46 +50,55 @@ windows AS (
                         RANGE BETWEEN %(span)s PRECEDING AND CURRENT ROW) AS total
     FROM per_week
 )
-SELECT DISTINCT ON (pupil_id) pupil_id, idx, total
-FROM windows
-WHERE total >= %(threshold)s
-ORDER BY pupil_id, idx
+SELECT DISTINCT ON (w.pupil_id) w.pupil_id, p.school_id, w.idx, w.total
+FROM windows w JOIN attendance_pupil p ON p.id = w.pupil_id
+WHERE w.total >= %(threshold)s
+ORDER BY w.pupil_id, w.idx
 """
 # `m.code IN ('G', 'O', 'U')` repeats the codes literally so the planner can use
 # the partial index registers.mark_threshold_codes; `= ANY(%(codes)s)` keeps the
-# framework module the authority if the law changes.
+# framework module the authority if the law changes. Week numbers are per
+# school (each has its own calendar), so one statement serves a whole trust.
 
 
 @dataclass(frozen=True)
 class Breach:
     pupil_id: int
+    school_id: int
     window_start: dt.date
     window_end: dt.date
     total: int
 
 
 def school_weeks_until(school: School, as_of: dt.date) -> list[dt.date]:
-    calendar = SchoolCalendar(school)
-    if calendar.first_day is None:
-        return []
-    return calendar.school_weeks(calendar.first_day, as_of)
+    return weeks_by_school([school], as_of)[school.id]
 
 
-def find_breaches(school: School, as_of: dt.date) -> list[Breach]:
-    """Pupils of `school` who reached the threshold in some window up to `as_of`,
-    not already in an open case, counting only sessions after their last case."""
-    weeks = school_weeks_until(school, as_of)
+def weeks_by_school(schools: list[School], as_of: dt.date) -> dict[int, list[dt.date]]:
+    """Each school's school weeks from its first term to `as_of` (3 queries in all)."""
+    calendars = SchoolCalendar.for_schools(schools)
+    return {school_id: cal.all_school_weeks(as_of) for school_id, cal in calendars.items()}
+
+
+def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Breach]:
+    """Pupils who reached the threshold in some window up to `as_of`, not
+    already in an open case, counting only sessions after their last case."""
+    weeks = weeks if weeks is not None else weeks_by_school(schools, as_of)
+    weeks = {school_id: w for school_id, w in weeks.items() if w}
     if not weeks:
         return []
     span = framework.window_school_weeks() - 1
+    flat = [(school_id, week, i) for school_id, w in weeks.items() for i, week in enumerate(w, 1)]
     with connection.cursor() as cursor:
         cursor.execute(
             BREACHES_SQL,
             {
-                "weeks": weeks,
-                "school": school.id,
+                "week_schools": [f[0] for f in flat],
+                "weeks": [f[1] for f in flat],
+                "week_idx": [f[2] for f in flat],
+                "schools": list(weeks),
                 "codes": framework.threshold_codes(),
-                "since": weeks[0],
+                "since": min(w[0] for w in weeks.values()),
                 "as_of": as_of,
                 "span": span,
                 "threshold": framework.threshold_sessions(),
@@ -96,39 +106,100 @@ def find_breaches(school: School, as_of: dt.date) -> list[Breach]:
         )
         rows = cursor.fetchall()
     breaches = []
-    for pupil_id, idx, total in rows:
-        start = weeks[max(idx - 1 - span, 0)]
-        end = min(weeks[idx - 1] + dt.timedelta(days=6), as_of)
-        breaches.append(Breach(pupil_id, start, end, int(total)))
+    for pupil_id, school_id, idx, total in rows:
+        school_weeks = weeks[school_id]
+        start = school_weeks[max(idx - 1 - span, 0)]
+        end = min(school_weeks[idx - 1] + dt.timedelta(days=6), as_of)
+        breaches.append(Breach(pupil_id, school_id, start, end, int(total)))
     return breaches
 
 
+FACTS_SQL = """
+SELECT m.pupil_id, count(*), bool_and(m.code = 'G'),
+       (array_agg(m.date ORDER BY m.date, m.session))[%(threshold)s]
+FROM registers_mark m
+JOIN unnest(%(pupils)s::bigint[], %(starts)s::date[], %(ends)s::date[])
+     AS b(pupil_id, start, finish)
+  ON b.pupil_id = m.pupil_id AND m.date BETWEEN b.start AND b.finish
+WHERE m.code IN ('G', 'O', 'U') AND m.code = ANY(%(codes)s)
+GROUP BY m.pupil_id
+"""
+
+CASE_SESSIONS_SQL = """
+INSERT INTO penalties_casesession (case_id, mark_id, date, session, code)
+SELECT c.id, m.id, m.date, m.session, m.code
+FROM penalties_case c
+JOIN registers_mark m ON m.pupil_id = c.pupil_id AND m.date BETWEEN c.window_start AND c.window_end
+WHERE c.id = ANY(%(cases)s) AND m.code IN ('G', 'O', 'U') AND m.code = ANY(%(codes)s)
+"""
+
+
+@dataclass(frozen=True)
+class BreachFacts:
+    sessions: int
+    holiday: bool  # every counted session is G
+    breach_date: dt.date  # the day of the session that reached the threshold
+
+
+def breach_facts(breaches: list[Breach]) -> dict[int, BreachFacts]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FACTS_SQL,
+            {
+                "pupils": [b.pupil_id for b in breaches],
+                "starts": [b.window_start for b in breaches],
+                "ends": [b.window_end for b in breaches],
+                "codes": framework.threshold_codes(),
+                "threshold": framework.threshold_sessions(),
+            },
+        )
+        return {row[0]: BreachFacts(row[1], row[2], row[3]) for row in cursor.fetchall()}
+
+
+def record_case_sessions(case_ids: list[int]) -> None:
+    """List each new case's exact sessions, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(CASE_SESSIONS_SQL, {"cases": case_ids, "codes": framework.threshold_codes()})
+
+
 APPROACHING_SQL = """
+WITH starts AS (
+    SELECT s AS school_id, d AS start
+    FROM unnest(%(schools)s::bigint[], %(starts)s::date[]) AS t(s, d)
+)
 SELECT m.pupil_id, count(*) AS n
 FROM registers_mark m
-JOIN attendance_pupil p ON p.id = m.pupil_id AND p.school_id = %(school)s
+JOIN attendance_pupil p ON p.id = m.pupil_id
+JOIN starts st ON st.school_id = p.school_id
 WHERE m.code IN ('G', 'O', 'U') AND m.code = ANY(%(codes)s)
-  AND m.date >= %(start)s AND m.date <= %(as_of)s
+  AND m.date >= st.start AND m.date <= %(as_of)s
 GROUP BY m.pupil_id
 HAVING count(*) >= %(approaching)s
 """
 
 
-def sessions_in_current_window(school: School, as_of: dt.date) -> tuple[dt.date, dict[int, int]]:
-    """Threshold sessions per pupil in the 10 school weeks up to `as_of`, for
-    pupils at or above the early-support count."""
-    weeks = school_weeks_until(school, as_of)[-framework.window_school_weeks() :]
-    if not weeks:
-        return as_of, {}
+def sessions_in_current_window(
+    schools: list[School], as_of: dt.date, weeks=None
+) -> tuple[dict[int, dt.date], dict[int, int]]:
+    """Threshold sessions per pupil in each school's last 10 school weeks up to
+    `as_of`, for pupils at or above the early-support count."""
+    weeks = weeks if weeks is not None else weeks_by_school(schools, as_of)
+    starts = {}
+    for school_id, school_weeks in weeks.items():
+        recent = school_weeks[-framework.window_school_weeks() :]
+        if recent:
+            starts[school_id] = recent[0]
+    if not starts:
+        return {}, {}
     with connection.cursor() as cursor:
         cursor.execute(
             APPROACHING_SQL,
             {
-                "school": school.id,
+                "schools": list(starts),
+                "starts": list(starts.values()),
                 "codes": framework.threshold_codes(),
-                "start": weeks[0],
                 "as_of": as_of,
                 "approaching": framework.approaching_sessions(),
             },
         )
-        return weeks[0], dict(cursor.fetchall())
+        return starts, dict(cursor.fetchall())
