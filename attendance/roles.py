@@ -46,8 +46,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 # Where each role lands after signing in, first match wins.
 LANDING_ORDER = [
     (Role.ADMIN, "setup"),
-    (Role.HEAD, "pupil_list"),
-    (Role.ATTENDANCE_OFFICER, "pupil_list"),
+    (Role.HEAD, "authorisation_queue"),
+    (Role.ATTENDANCE_OFFICER, "officer_list"),
     (Role.OFFICE, "late_book"),
     (Role.TEACHER, "my_registers"),
     (Role.GOVERNOR, "governors"),

@@ -28,8 +28,8 @@ def test_every_page_redirects_an_anonymous_visitor_to_sign_in(client, cast):
     [
         ("teacher", "my_registers"),
         ("office", "late_book"),
-        ("attendance officer", "pupil_list"),
-        ("head", "pupil_list"),
+        ("attendance officer", "officer_list"),
+        ("head", "authorisation_queue"),
         ("governor", "governors"),
         ("admin", "setup"),
     ],

@@ -17,8 +17,8 @@ def sign_in(page: Page, base: str, username: str) -> None:
     [
         ("alice", "My registers"),
         ("olive", "Late book"),
-        ("arthur", "Pupils on roll"),
-        ("helen", "Pupils on roll"),
+        ("arthur", "Escalation and penalty notices"),
+        ("helen", "Absences to decide"),
         ("gwen", "Heartwood Primary School: school figures"),
         ("adam", "Setup: pupils and contacts"),
     ],
