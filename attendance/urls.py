@@ -18,5 +18,4 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
     path("setup/", views.setup, name="setup"),
     path("setup/pupils.csv", views.export_pupils, name="export_pupils"),
-    path("governors/", views.governors, name="governors"),
 ]

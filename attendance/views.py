@@ -125,14 +125,3 @@ def export_pupils(request):
     pupils = selectors.pupils_on_roll(school, today).select_related("registration_group")
     imports.export_pupils(pupils, response)
     return response
-
-
-@require_GET
-def governors(request):
-    authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
-    school = _school(request)
-    today = timezone.localdate()
-    profile = selectors.roll_profile(school, today)
-    return render(
-        request, "attendance/governors.html", {"school": school, "profile": profile, "today": today}
-    )

@@ -10,5 +10,6 @@ urlpatterns = [
     path("absences/", include("absences.urls")),
     path("escalation/", include("penalties.urls")),
     path("p/", include("absences.parent_urls")),
+    path("", include("reporting.urls")),
     path("", include("attendance.urls")),
 ]

@@ -19,7 +19,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
         ("olive", "Late book"),
         ("arthur", "Escalation and penalty notices"),
         ("helen", "Absences to decide"),
-        ("gwen", "Heartwood Primary School: school figures"),
+        ("gwen", "Heartwood Primary School: attendance"),
         ("adam", "Setup: pupils and contacts"),
     ],
 )

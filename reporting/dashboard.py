@@ -1,0 +1,133 @@
+"""The governors' termly dashboard: aggregate figures only, small groups suppressed.
+
+Every figure comes from registers.statistics (the DfE method). No pupil's
+name or identifier is ever put in this context, so no template can show one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from attendance.models import RegistrationGroup, School, YearGroup
+from attendance.selectors import SUPPRESS_BELOW
+from registers.statistics import CohortFigures, cohort_figures, weekly_attendance
+
+from . import charts, periods
+from .models import NationalFigure
+
+PUPIL_GROUPS = [
+    ("free_school_meals", "true", "Free school meals"),
+    ("free_school_meals", "false", "Not eligible for free school meals"),
+    ("pupil_premium", "true", "Pupil premium"),
+    ("send", "K", "SEN support (K)"),
+    ("send", "E", "EHC plan (E)"),
+    ("send", "N", "No SEN"),
+    ("eal", "true", "English as an additional language"),
+    ("looked_after", "true", "Looked-after"),
+    ("has_social_worker", "true", "With a social worker"),
+    ("young_carer", "true", "Young carers"),
+]
+NATIONAL_FOR_GROUP = {
+    "Free school meals": "fsm-absence",
+    "Not eligible for free school meals": "non-fsm-absence",
+    "SEN support (K)": "sen-support-absence",
+    "EHC plan (E)": "ehc-absence",
+    "No SEN": "no-sen-absence",
+}
+
+
+@dataclass
+class Row:
+    label: str
+    figures: CohortFigures
+    national_absence: float | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return 0 < self.figures.pupils < SUPPRESS_BELOW
+
+
+@dataclass
+class Dashboard:
+    school_name: str
+    period: periods.Period
+    end: dt.date
+    target: float
+    overall: CohortFigures
+    by_year: list[Row]
+    by_class: list[Row]
+    groups: list[Row]
+    weekly: list[tuple[dt.date, float]]
+    previous: tuple[str, CohortFigures] | None
+    last_year: tuple[str, CohortFigures] | None
+    national: dict[str, float] = field(default_factory=dict)
+    year_chart: str = ""
+    trend_chart: str = ""
+    terms: list[periods.Period] = field(default_factory=list)
+
+
+def _overall(school: School, period: periods.Period | None, today: dt.date):
+    if period is None or period.start > today:
+        return None
+    figures = cohort_figures(school.id, period.start, min(period.end, today)).get("all")
+    return (period.name, figures) if figures else None
+
+
+def governors_dashboard(
+    school: School, period: periods.Period, today: dt.date, all_terms
+) -> Dashboard:
+    end = min(period.end, today)
+    overall = cohort_figures(school.id, period.start, end).get("all", CohortFigures())
+    years = cohort_figures(school.id, period.start, end, by="year_group")
+    year_labels = dict(YearGroup.choices)
+    by_year = [Row(year_labels[v], years[v]) for v, _ in YearGroup.choices if v in years]
+    classes = cohort_figures(school.id, period.start, end, by="registration_group")
+    names = dict(
+        RegistrationGroup.objects.filter(
+            id__in=[int(k) for k in classes if k.isdigit()]
+        ).values_list("id", "name")
+    )
+    by_class = sorted(
+        (Row(names.get(int(k), "?"), f) for k, f in classes.items() if k.isdigit()),
+        key=lambda r: r.label,
+    )
+    national = {n.key: float(n.value) for n in NationalFigure.objects.all()}
+    groups = []
+    for dimension, value, label in PUPIL_GROUPS:
+        figures = cohort_figures(school.id, period.start, end, by=dimension).get(
+            value, CohortFigures()
+        )
+        groups.append(Row(label, figures, national.get(NATIONAL_FOR_GROUP.get(label, ""))))
+    weekly = weekly_attendance(school.id, period.start, end)
+    target = float(school.attendance_target)
+    board = Dashboard(
+        school_name=school.name,
+        period=period,
+        end=end,
+        target=target,
+        overall=overall,
+        by_year=by_year,
+        by_class=by_class,
+        groups=groups,
+        weekly=weekly,
+        previous=_overall(school, periods.previous(all_terms, period), today),
+        last_year=_overall(school, periods.same_last_year(all_terms, period), today),
+        national={
+            "overall_absence": national.get(f"{period.season}-overall-absence"),
+            "persistent_absence": national.get(f"{period.season}-persistent-absence"),
+        },
+        terms=all_terms,
+    )
+    board.year_chart = charts.bar_chart(
+        [
+            (r.label.replace("Year ", "Y"), None if r.suppressed else r.figures.attendance_rate)
+            for r in by_year
+        ],
+        target,
+        "Attendance by year group",
+    )
+    board.trend_chart = charts.line_chart(
+        [(f"{monday:%-d %b}", rate) for monday, rate in weekly], target, "Attendance week by week"
+    )
+    return board

@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class NationalFigure(models.Model):
+    """A national comparator (DfE statistics), kept as editable reference data."""
+
+    key = models.SlugField(unique=True)
+    label = models.CharField(max_length=200)
+    value = models.DecimalField("value (%)", max_digits=5, decimal_places=1)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}%"

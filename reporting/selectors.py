@@ -1,0 +1,46 @@
+"""Reads for the head's views."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+
+from attendance import codes
+from attendance.models import School
+from registers.models import Mark
+from registers.selectors import todays_registers
+
+
+def today_view(school: School, now: dt.datetime) -> dict:
+    from absences.models import ContactAttempt
+    from penalties.selectors import open_cases
+
+    today, statuses = todays_registers(school, now)
+    present = codes.codes_in(codes.Category.PRESENT, codes.Category.APPROVED_ACTIVITY)
+    absent = codes.codes_in(codes.Category.AUTHORISED, codes.Category.UNAUTHORISED)
+    counts = Mark.objects.filter(pupil__school=school, date=today, session="AM").aggregate(
+        present=Count("id", filter=Q(code__in=present)),
+        absent=Count("id", filter=Q(code__in=absent)),
+        late=Count("id", filter=Q(code__in=["L", "U"])),
+        unexplained=Count("id", filter=Q(code="N")),
+    )
+    calling = dict(
+        ContactAttempt.objects.filter(pupil__school=school, date=today)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    cases = open_cases(school, today)
+    return {
+        "today": today,
+        "now": now,
+        "registers_taken": sum(1 for s in statuses if s.register and s.register.taken_at),
+        "registers_missing": [
+            s for s in statuses if s.state != "taken" and not (s.register and s.register.taken_at)
+        ],
+        "registers_total": len(statuses),
+        "counts": counts,
+        "calling": calling,
+        "cases": cases,
+        "overdue": [c for c in cases if c.overdue(today)],
+    }

@@ -1,0 +1,100 @@
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from registers.models import Mark
+from tests.factories import PupilFactory
+from tests.registers.conftest import london
+
+pytestmark = pytest.mark.django_db
+MON = dt.date(2026, 11, 2)
+
+
+@pytest.fixture
+def term_of_marks(cast):
+    """Six pupils in Hawthorn (so the class shows), Sam alone in Rowan (suppressed)."""
+    pupils = [cast.poppy] + [
+        PupilFactory(school=cast.school, registration_group=cast.hawthorn, legal_surname="Zedd")
+        for _ in range(5)
+    ]
+    rows = []
+    for pupil in pupils + [cast.sam]:
+        for offset in range(10):
+            day = MON + dt.timedelta(days=offset + (2 if offset >= 5 else 0))
+            rows += [
+                Mark(
+                    pupil=pupil,
+                    date=day,
+                    session="AM",
+                    code="I" if pupil == cast.sam else "/",
+                    entered_at=timezone.now(),
+                ),
+                Mark(pupil=pupil, date=day, session="PM", code="\\", entered_at=timezone.now()),
+            ]
+    Mark.objects.bulk_create(rows)
+
+
+def test_governors_see_figures_charts_and_no_pupil(client, cast, term_of_marks, time_machine):
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    page = client.get(reverse("governors")).content.decode()
+    assert "Autumn term 2026/27" in page
+    assert "<svg" in page and "Attendance week by week" in page
+    assert "Hawthorn" in page and "fewer than 5 pupils" in page  # Rowan has one pupil
+    # Pupil groups are real figures, not "none": all seven pupils are without FSM.
+    assert re.search(r"Not eligible for free school meals</th>\s*<td>7</td>", page)
+    for name in ("Poppy", "Fairweather", "Samuel", "Okafor", "Zedd", cast.poppy.upn):
+        assert name not in page
+
+
+def test_the_termly_pdf_has_the_figures(client, cast, term_of_marks, time_machine):
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    response = client.get(reverse("governors_pdf", args=["2026-27-autumn"]))
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    assert "attendance report to governors" in text and "Persistent absence" in text
+    assert "Poppy" not in text and "Zedd" not in text
+
+
+@pytest.mark.parametrize("url_name", ["reporting_today", "marks_export"])
+def test_governors_and_teachers_cannot_reach_staff_reports(client, cast, url_name):
+    for who in (cast.gwen, cast.alice):
+        client.force_login(who)
+        assert (
+            client.get(reverse(url_name), {"from": "2026-11-02", "to": "2026-11-13"}).status_code
+            == 403
+        )
+
+
+def test_the_marks_export_lists_upn_date_session_code(client, cast, term_of_marks):
+    client.force_login(cast.helen)
+    response = client.get(reverse("marks_export"), {"from": "2026-11-02", "to": "2026-11-02"})
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "upn,date,session,code"
+    assert f"{cast.poppy.upn},2026-11-02,AM,/" in lines
+    assert client.get(reverse("marks_export"), {"from": "bad"}).status_code == 400
+
+
+def test_the_head_sees_today(client, cast, term_of_marks, time_machine):
+    time_machine.move_to(london(9, 30, MON))
+    client.force_login(cast.helen)
+    page = client.get(reverse("reporting_today")).content.decode()
+    assert "Registers" in page and "This morning" in page
+
+
+def test_the_stats_command_prints_the_service_figures(cast, term_of_marks, capsys):
+    call_command(
+        "attendance_stats", "--from", "2026-11-02", "--to", "2026-11-13", "--group", "Rowan"
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert (data["pupils"], data["possible"], data["authorised"]) == (1, 20, 10)
+    assert data["attendance_rate"] == 50.0 and data["severe"] == 1
