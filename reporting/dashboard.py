@@ -42,6 +42,8 @@ class Row:
     label: str
     figures: CohortFigures
     national_absence: float | None = None
+    by: str = ""  # the dimension and value behind the row, for staff to drill down
+    value: str = ""
 
     @property
     def suppressed(self) -> bool:
@@ -81,7 +83,11 @@ def governors_dashboard(
     overall = cohort_figures(school.id, period.start, end).get("all", CohortFigures())
     years = cohort_figures(school.id, period.start, end, by="year_group")
     year_labels = dict(YearGroup.choices)
-    by_year = [Row(year_labels[v], years[v]) for v, _ in YearGroup.choices if v in years]
+    by_year = [
+        Row(year_labels[v], years[v], by="year_group", value=v)
+        for v, _ in YearGroup.choices
+        if v in years
+    ]
     classes = cohort_figures(school.id, period.start, end, by="registration_group")
     names = dict(
         RegistrationGroup.objects.filter(
@@ -89,7 +95,11 @@ def governors_dashboard(
         ).values_list("id", "name")
     )
     by_class = sorted(
-        (Row(names.get(int(k), "?"), f) for k, f in classes.items() if k.isdigit()),
+        (
+            Row(names.get(int(k), "?"), f, by="registration_group", value=k)
+            for k, f in classes.items()
+            if k.isdigit()
+        ),
         key=lambda r: r.label,
     )
     national = {n.key: float(n.value) for n in NationalFigure.objects.all()}
@@ -98,7 +108,9 @@ def governors_dashboard(
         figures = cohort_figures(school.id, period.start, end, by=dimension).get(
             value, CohortFigures()
         )
-        groups.append(Row(label, figures, national.get(NATIONAL_FOR_GROUP.get(label, ""))))
+        groups.append(
+            Row(label, figures, national.get(NATIONAL_FOR_GROUP.get(label, "")), dimension, value)
+        )
     weekly = weekly_attendance(school.id, period.start, end)
     target = float(school.attendance_target)
     board = Dashboard(
@@ -131,3 +143,41 @@ def governors_dashboard(
         [(f"{monday:%-d %b}", rate) for monday, rate in weekly], target, "Attendance week by week"
     )
     return board
+
+
+def table_rows(board: Dashboard) -> list[list]:
+    """The dashboard's tables as CSV rows (aggregates only; suppressed stay suppressed)."""
+    header = [
+        "table",
+        "group",
+        "pupils",
+        "attendance %",
+        "absence %",
+        "authorised %",
+        "unauthorised %",
+        "persistent absence %",
+        "severe absence %",
+    ]
+    rows = [header, ["whole school", board.period.name, *_numbers(Row("", board.overall))]]
+    for table, items in (
+        ("year group", board.by_year),
+        ("class", board.by_class),
+        ("pupil group", board.groups),
+    ):
+        rows += [[table, r.label, *_numbers(r)] for r in items]
+    return rows
+
+
+def _numbers(row: Row) -> list:
+    if row.suppressed:
+        return ["fewer than 5"] + [""] * 6
+    f = row.figures
+    return [
+        f.pupils,
+        f.attendance_rate,
+        f.absence_rate,
+        f.authorised_rate,
+        f.unauthorised_rate,
+        f.persistent_rate,
+        f.severe_rate,
+    ]

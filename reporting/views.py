@@ -13,8 +13,8 @@ from attendance import selectors as core
 from attendance.pdfs import render_pdf
 from registers.models import Mark
 
-from . import periods, selectors
-from .dashboard import governors_dashboard
+from . import celebration, periods, selectors
+from .dashboard import governors_dashboard, table_rows
 
 
 def _school(request):
@@ -24,11 +24,11 @@ def _school(request):
     return school
 
 
-def _board(request, key: str | None):
+def _board(request, key: str | None, half: bool = False):
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
     school = _school(request)
     today = timezone.localdate(timezone.now(), school.tz)
-    terms = periods.terms(school)
+    terms = periods.half_terms(school) if half else periods.terms(school)
     period = (
         next((t for t in terms if t.key == key), None) if key else periods.current(terms, today)
     )
@@ -41,15 +41,27 @@ def _board(request, key: str | None):
 def governors(request):
     """Governors' termly dashboard: aggregate figures only, never a pupil."""
     school, today, board = _board(request, request.GET.get("term"))
+    if request.GET.get("format") == "csv":
+        return _csv(table_rows(board), f"attendance-{board.period.key}.csv")
     profile = core.roll_profile(school, today)
     return render(
         request, "reporting/governors.html", {"board": board, "profile": profile, "today": today}
     )
 
 
+def _csv(rows, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerows(rows)
+    return response
+
+
 @require_GET
 def governors_pdf(request, key: str):
-    school, today, board = _board(request, key)
+    """The termly report for the governing body, or (half-term key) the lead governor's."""
+    half = key.count("-") == 3  # e.g. 2026-27-autumn-1
+    school, today, board = _board(request, key, half=half)
     pdf = render_pdf("reporting/governors_pdf.html", {"board": board, "today": today})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -106,3 +118,133 @@ def marks_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="marks-{start}-to-{end}.csv"'
     return response
+
+
+# Celebration ------------------------------------------------------------------
+
+
+def _celebration_context(request):
+    authorizers.require_perm(request.user, "attendance.view_all_pupils")
+    authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
+    school = _school(request)
+    today = timezone.localdate(timezone.now(), school.tz)
+    monday = today - dt.timedelta(days=today.weekday())
+    if today.weekday() < 4:  # before Friday, celebrate last week
+        monday -= dt.timedelta(weeks=1)
+    terms = periods.terms(school)
+    term = periods.current(terms, today)
+    halves = periods.half_terms(school)
+    half = periods.current(halves, today)
+    before = periods.previous(halves, half) if half else None
+    return (
+        school,
+        today,
+        {
+            "today": today,
+            "class_of_the_week": celebration.class_of_the_week(school, monday),
+            "term": term,
+            "full_term": celebration.full_attendance(school, term.start, min(term.end, today))
+            if term
+            else [],
+            "improved": celebration.most_improved(
+                school, (before.start, before.end), (half.start, min(half.end, today))
+            )
+            if half and before
+            else [],
+            "half": half,
+            "before": before,
+        },
+    )
+
+
+@require_GET
+def celebrate(request):
+    school, today, context = _celebration_context(request)
+    return render(request, "reporting/celebration.html", context)
+
+
+@require_GET
+def certificates(request, kind: str):
+    """Certificates as one PDF: the class of the week, or 100% attendance this term."""
+    school, today, context = _celebration_context(request)
+    signed = school.headteacher or "The headteacher"
+    date = f"{today:%-d %B %Y}"
+    if kind == "class" and context["class_of_the_week"]:
+        c = context["class_of_the_week"]
+        items = [
+            {
+                "title": "Class of the week",
+                "name": c.group.name,
+                "reason": f"for the best attendance in the school, {c.attendance_rate}%, "
+                f"in the week of {c.week_start:%-d %B}",
+                "school": school.name,
+                "date": date,
+                "signed_by": signed,
+            }
+        ]
+    elif kind == "full":
+        items = [
+            {
+                "title": "100% attendance",
+                "name": p.name,
+                "reason": f"for being in school every day of the {context['term'].name}",
+                "school": school.name,
+                "date": date,
+                "signed_by": signed,
+            }
+            for p, _ in context["full_term"]
+        ]
+    else:
+        raise Http404("No certificates of that kind")
+    if not items:
+        raise Http404("Nobody to award yet")
+    pdf = render_pdf("letters/certificate.html", {"certificates": items})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{kind}-{today}.pdf"'
+    return response
+
+
+@require_GET
+def cohort_pupils(request):
+    """The pupils behind a figure on the dashboard (staff only, never governors)."""
+    authorizers.require_perm(request.user, "attendance.view_all_pupils")
+    school, today, board = _board(request, request.GET.get("term"))
+    by, value = request.GET.get("by", ""), request.GET.get("value", "")
+    from attendance.models import Pupil
+    from registers.statistics import DIMENSIONS, figures_by_pupil
+
+    if by not in DIMENSIONS or by == "school":
+        raise Http404("No such group")
+    lookup = {"registration_group": "registration_group_id"}.get(by, by)
+    if value in ("true", "false"):
+        value = value == "true"
+    pupils = Pupil.objects.filter(school=school, **{lookup: value}).select_related(
+        "registration_group"
+    )
+    figures = figures_by_pupil([p.id for p in pupils], board.period.start, board.end)
+    rows = sorted(
+        ((p, figures[p.id]) for p in pupils if p.id in figures),
+        key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
+    )
+    if request.GET.get("format") == "csv":
+        return _csv(
+            [["upn", "name", "class", "possible", "attendance %", "authorised", "unauthorised"]]
+            + [
+                [
+                    p.upn,
+                    p.name,
+                    str(p.registration_group or ""),
+                    f.possible,
+                    f.attendance_rate,
+                    f.authorised,
+                    f.unauthorised,
+                ]
+                for p, f in rows
+            ],
+            "pupils.csv",
+        )
+    return render(
+        request,
+        "reporting/cohort.html",
+        {"rows": rows, "board": board, "by": by, "value": request.GET.get("value", "")},
+    )

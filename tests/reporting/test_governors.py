@@ -98,3 +98,37 @@ def test_the_stats_command_prints_the_service_figures(cast, term_of_marks, capsy
     data = json.loads(capsys.readouterr().out)
     assert (data["pupils"], data["possible"], data["authorised"]) == (1, 20, 10)
     assert data["attendance_rate"] == 50.0 and data["severe"] == 1
+
+
+def test_staff_drill_down_to_the_pupils_behind_a_figure_and_governors_cannot(
+    client, cast, term_of_marks, time_machine
+):
+    time_machine.move_to(london(16, 0))
+    url = reverse("cohort_pupils")
+    query = {"term": "2026-27-autumn", "by": "registration_group", "value": str(cast.rowan.id)}
+    client.force_login(cast.gwen)
+    assert client.get(url, query).status_code == 403
+    client.force_login(cast.helen)
+    page = client.get(url, query).content.decode()
+    assert "Sam Okafor" in page and "Poppy" not in page
+    csv_text = client.get(url, {**query, "format": "csv"}).content.decode()
+    assert cast.sam.upn in csv_text
+    dashboard = client.get(reverse("governors")).content.decode()
+    assert f"by=registration_group&amp;value={cast.hawthorn.id}" in dashboard
+
+
+def test_governors_download_the_tables_and_the_half_term_report(
+    client, cast, term_of_marks, time_machine
+):
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    tables = client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+    assert "class,Hawthorn,6,100.0" in tables and "class,Rowan,fewer than 5" in tables
+    assert "Poppy" not in tables and "Okafor" not in tables
+    response = client.get(reverse("governors_pdf", args=["2026-27-autumn-2"]))
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
+    assert "Autumn 2 2026/27" in text

@@ -1,0 +1,52 @@
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from registers.models import Mark
+from reporting.celebration import class_of_the_week, full_attendance
+from tests.registers.conftest import london
+
+pytestmark = pytest.mark.django_db
+MON = dt.date(2026, 11, 16)
+
+
+@pytest.fixture
+def week(cast):
+    rows = []
+    for d in range(5):
+        day = MON + dt.timedelta(days=d)
+        rows += [
+            Mark(pupil=cast.poppy, date=day, session=s, code=c, entered_at=timezone.now())
+            for s, c in (("AM", "/"), ("PM", "\\"))
+        ]
+        rows += [
+            Mark(pupil=cast.sam, date=day, session=s, code=c, entered_at=timezone.now())
+            for s, c in (("AM", "I" if d == 0 else "/"), ("PM", "\\"))
+        ]
+    Mark.objects.bulk_create(rows)
+
+
+def test_the_class_with_the_best_week_wins(cast, week):
+    winner = class_of_the_week(cast.school, MON)
+    assert (winner.group, winner.attendance_rate) == (cast.hawthorn, 100.0)
+
+
+def test_pupils_with_full_attendance(cast, week):
+    assert [p for p, _ in full_attendance(cast.school, MON, MON + dt.timedelta(days=4))] == [
+        cast.poppy
+    ]
+
+
+def test_certificates_are_pdfs_with_the_names_for_staff_only(client, cast, week, time_machine):
+    time_machine.move_to(london(16, 0, MON + dt.timedelta(days=4)))
+    client.force_login(cast.gwen)
+    assert client.get(reverse("celebration")).status_code == 403
+    client.force_login(cast.helen)
+    assert "Hawthorn" in client.get(reverse("celebration")).content.decode()
+    response = client.get(reverse("certificates", args=["class"]))
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Class of the week" in text and "Hawthorn" in text
