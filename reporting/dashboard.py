@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 
 from attendance.models import RegistrationGroup, School, YearGroup
 from attendance.selectors import SUPPRESS_BELOW
-from registers.statistics import CohortFigures, cohort_figures, weekly_attendance
+from registers.statistics import (
+    CohortFigures,
+    cohort_figures,
+    cohort_figures_all,
+)
 
 from . import charts, periods
 from .models import NationalFigure
@@ -80,15 +84,16 @@ def governors_dashboard(
     school: School, period: periods.Period, today: dt.date, all_terms
 ) -> Dashboard:
     end = min(period.end, today)
-    overall = cohort_figures(school.id, period.start, end).get("all", CohortFigures())
-    years = cohort_figures(school.id, period.start, end, by="year_group")
+    split = cohort_figures_all(school.id, period.start, end)
+    overall = split["school"].get("all", CohortFigures())
+    years = split["year_group"]
     year_labels = dict(YearGroup.choices)
     by_year = [
         Row(year_labels[v], years[v], by="year_group", value=v)
         for v, _ in YearGroup.choices
         if v in years
     ]
-    classes = cohort_figures(school.id, period.start, end, by="registration_group")
+    classes = split["registration_group"]
     names = dict(
         RegistrationGroup.objects.filter(
             id__in=[int(k) for k in classes if k.isdigit()]
@@ -105,13 +110,11 @@ def governors_dashboard(
     national = {n.key: float(n.value) for n in NationalFigure.objects.all()}
     groups = []
     for dimension, value, label in PUPIL_GROUPS:
-        figures = cohort_figures(school.id, period.start, end, by=dimension).get(
-            value, CohortFigures()
-        )
+        figures = split[dimension].get(value, CohortFigures())
         groups.append(
             Row(label, figures, national.get(NATIONAL_FOR_GROUP.get(label, "")), dimension, value)
         )
-    weekly = weekly_attendance(school.id, period.start, end)
+    weekly = split["weekly"]
     target = float(school.attendance_target)
     board = Dashboard(
         school_name=school.name,

@@ -7,9 +7,11 @@ import datetime as dt
 from django.db.models import Count, Q
 
 from attendance import codes
-from attendance.models import School
+from attendance.models import RegistrationGroup, School
+from attendance.selectors import current_academic_year, pupils_on_roll
 from registers.models import Mark
 from registers.selectors import todays_registers
+from registers.statistics import cohort_figures, figures_by_pupil
 
 
 def today_view(school: School, now: dt.datetime) -> dict:
@@ -31,7 +33,28 @@ def today_view(school: School, now: dt.datetime) -> dict:
         .annotate(n=Count("id"))
     )
     cases = open_cases(school, today)
+    monday = today - dt.timedelta(days=today.weekday())
+    week = cohort_figures(school.id, monday, today, by="registration_group")
+    names = dict(
+        RegistrationGroup.objects.filter(id__in=[int(k) for k in week if k.isdigit()]).values_list(
+            "id", "name"
+        )
+    )
+    by_class = sorted(
+        ((names.get(int(k), "?"), f) for k, f in week.items() if k.isdigit()),
+        key=lambda r: r[1].attendance_rate or 0,
+    )
+    year = current_academic_year(school, today)
+    severe = []
+    if year:
+        pupils = pupils_on_roll(school, today).select_related("registration_group")
+        figures = figures_by_pupil([p.id for p in pupils], year.start_date, today)
+        severe = [
+            (p, figures[p.id]) for p in pupils if p.id in figures and figures[p.id].severely_absent
+        ]
     return {
+        "week_by_class": by_class,
+        "severe": severe,
         "today": today,
         "now": now,
         "registers_taken": sum(1 for s in statuses if s.register and s.register.taken_at),

@@ -132,3 +132,15 @@ def test_governors_download_the_tables_and_the_half_term_report(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
     )
     assert "Autumn 2 2026/27" in text
+
+
+@pytest.mark.parametrize("extra", [0, 20])
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    client, cast, term_of_marks, time_machine, extra, django_assert_max_num_queries
+):
+    for _ in range(extra):
+        PupilFactory(school=cast.school, registration_group=cast.rowan)
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("governors")).status_code == 200

@@ -1,0 +1,88 @@
+"""Time the governors' dashboard for a 2,000-pupil school with a full year of marks.
+
+    .venv/bin/python bench/reporting.py [--runs 20]
+
+Uses the trust built by bench/thresholds.py (run that first): its first
+school has 2,000 pupils with every session of 2025/26 marked. Prints the
+dashboard's median and p95 server time (the figures, charts and the page),
+its SQL query count, and the time of one hand-written SQL aggregate of the
+same whole-school figures, with the ratio.
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rollcall_bench"
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+
+from attendance.models import School  # noqa: E402
+from reporting import periods  # noqa: E402
+from reporting.dashboard import governors_dashboard  # noqa: E402
+
+HAND_SQL = """
+SELECT count(*) FILTER (WHERE m.code IN ('/', '\\\\', 'L', 'K', 'V', 'P', 'W', 'B', 'J'))::float
+       / nullif(count(*) FILTER (WHERE m.code NOT IN ('D', 'X', 'Y', 'Y1', 'Y2', 'Y3', 'Y4', 'Y5', 'Y6', 'Y7', 'Q', 'Z', '#')), 0)
+FROM registers_mark m JOIN attendance_pupil p ON p.id = m.pupil_id
+WHERE p.school_id = %s AND m.date BETWEEN %s AND %s
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)  # the trust may predate the reporting tables
+    school = School.objects.order_by("id").first()
+    today = dt.date(2026, 7, 21)
+    terms = periods.terms(school)
+    term = next(t for t in terms if t.season == "spring")
+    pupils = school.pupils.count()
+    times, hand = [], []
+    for _ in range(args.runs + 1):
+        started = time.perf_counter()
+        board = governors_dashboard(school, term, today, terms)
+        render_to_string("reporting/_figures.html", {"board": board})
+        times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(HAND_SQL, [school.id, term.start, term.end])
+            cursor.fetchone()
+        hand.append(time.perf_counter() - started)
+    times, hand = times[1:], hand[1:]  # the first run warms the connection
+    connection.force_debug_cursor = True
+    reset_queries()
+    governors_dashboard(school, term, today, terms)
+    queries = len(connection.queries)
+    ms = sorted(t * 1000 for t in times)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    print(
+        f"{school.name}: {pupils:,} pupils, {term.name} ({term.start} to {term.end}), {args.runs} runs"
+    )
+    print(
+        f"dashboard: median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, {queries} SQL queries"
+    )
+    print(
+        f"hand-written whole-school aggregate: median {statistics.median(hand) * 1000:.0f} ms; "
+        f"ratio {statistics.median(times) / statistics.median(hand):.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
