@@ -70,10 +70,10 @@ def _apply_report(report: AbsenceReport, by: User | None, now: dt.datetime) -> i
     written = 0
     for session in calendar.possible_sessions(report.pupil, report.first_day, end):
         mark = marks.get((session.date, session.session))
-        if mark and (mark.code in PRESENT_CODES or mark.code == code):
+        if mark and mark.code != codes.NO_REASON_YET:
+            # Present, or already decided (by the office, the head or an
+            # earlier report): a new report never overrides it.
             continue
-        if mark and mark.code != codes.NO_REASON_YET and mark.source != Mark.Source.ABSENCE:
-            continue  # someone already decided this session; the head sees it in the queue
         write_mark(
             report.pupil,
             session.date,
@@ -163,10 +163,9 @@ def decide_report(
     for mark in Mark.objects.select_for_update().filter(
         pupil=report.pupil, date__gte=report.first_day, date__lte=min(report.last_day, today)
     ):
-        if mark.code in PRESENT_CODES or mark.code == code:
-            continue
-        if mark.source != Mark.Source.ABSENCE and mark.code != codes.NO_REASON_YET:
-            continue
+        pending = mark.source == Mark.Source.ABSENCE and mark.code == REPORT_CODES[report.reason]
+        if mark.code == code or not (mark.code == codes.NO_REASON_YET or pending):
+            continue  # present, or decided elsewhere: this decision covers only this report
         change_mark(
             mark, code, by=by, now=now, source=Mark.Source.ABSENCE, reason=reason, note=reason[:200]
         )
@@ -184,6 +183,10 @@ def decide_unexplained(
     if not reason.strip():
         raise MarkError("Give a reason for the decision.")
     mark = Mark.objects.select_for_update().get(pk=mark.pk)
+    if mark.code != codes.NO_REASON_YET:
+        raise MarkError(
+            f"{mark.pupil.name}'s mark is {mark.code}, not N: amend it from the attendance page."
+        )
     if mark.version != seen_version:
         raise MarkError(
             f"{mark.pupil.name}'s mark changed while you were deciding: check it again."
@@ -268,6 +271,25 @@ def decide_leave_request(
     request.decided_at = now
     request.decision_reason = reason.strip()
     request.save()
+    # Days already past (a retrospective request): put the decision on the
+    # register now, as amendments of the absent (N) sessions.
+    today = now.astimezone(request.pupil.school.tz).date()
+    granted = set(request.granted_dates)
+    for mark in Mark.objects.select_for_update().filter(
+        pupil=request.pupil,
+        date__gte=request.first_day,
+        date__lte=min(request.last_day, today),
+        code=codes.NO_REASON_YET,
+    ):
+        code = LEAVE_CODE if mark.date in granted else REFUSED_LEAVE_CODE
+        change_mark(
+            mark,
+            code,
+            by=by,
+            now=now,
+            source=Mark.Source.LEAVE,
+            reason=f"Leave request decided by {by.display_name()}: {request.get_status_display()}",
+        )
     return request
 
 

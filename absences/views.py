@@ -213,6 +213,9 @@ def calling_list(request):
     if request.method == "POST" and request.POST.get("action") == "refer":
         pupil = _pupil(request, request.POST.get("pupil"))
         count, first = calling.days_unexplained(school, [pupil.id], today)[pupil.id]
+        if count == 0:
+            messages.error(request, f"{pupil.name} has no unexplained absence today to refer.")
+            return redirect("calling_list")
         task = calling.refer_missing_education(
             pupil, first, count, today, now, key=f"unexplained-from-{first.isoformat()}"
         )
@@ -340,7 +343,10 @@ def evidence_file(request, evidence_id: int):
     """Evidence is special category data: staff who see every pupil only."""
     authorizers.require_perm(request.user, "attendance.view_all_pupils")
     evidence = get_object_or_404(Evidence, pk=evidence_id)
-    pupil = (evidence.report or evidence.leave_request).pupil
+    owner = evidence.report or evidence.leave_request
+    if owner is None:
+        raise Http404("No such evidence")
+    pupil = owner.pupil
     authorizers.require_pupil(request.user, pupil)
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
     response["Content-Disposition"] = f'inline; filename="evidence-{evidence.id}"'

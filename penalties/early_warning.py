@@ -9,7 +9,6 @@ the year would take them there, or they have 3 sessions or fewer to spare.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from attendance.models import AcademicYear, Pupil, School
@@ -55,7 +54,9 @@ def outlooks(school: School, year: AcademicYear, today: dt.date, pupils) -> list
             )
         )
         year_total = f.possible + left
-        can_miss = math.floor(PA_SHARE * year_total) - absent
+        # Persistent absence starts at exactly 10%: the most one can miss and
+        # stay under it is (total - 1) // 10.
+        can_miss = (year_total - 1) // 10 - absent
         recent_rate = (r.authorised + r.unauthorised) / r.possible if r.possible else 0.0
         projected = (
             round(100 * (absent + recent_rate * left) / year_total, 1) if year_total else None

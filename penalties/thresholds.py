@@ -50,8 +50,9 @@ windows AS (
                         RANGE BETWEEN %(span)s PRECEDING AND CURRENT ROW) AS total
     FROM per_week
 )
-SELECT DISTINCT ON (w.pupil_id) w.pupil_id, p.school_id, w.idx, w.total
+SELECT DISTINCT ON (w.pupil_id) w.pupil_id, p.school_id, w.idx, w.total, lc.after
 FROM windows w JOIN attendance_pupil p ON p.id = w.pupil_id
+LEFT JOIN last_case lc ON lc.pupil_id = w.pupil_id
 WHERE w.total >= %(threshold)s
 ORDER BY w.pupil_id, w.idx
 """
@@ -106,9 +107,11 @@ def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Bre
         )
         rows = cursor.fetchall()
     breaches = []
-    for pupil_id, school_id, idx, total in rows:
+    for pupil_id, school_id, idx, total, after in rows:
         school_weeks = weeks[school_id]
         start = school_weeks[max(idx - 1 - span, 0)]
+        if after is not None:  # a closed case's sessions never count again
+            start = max(start, after + dt.timedelta(days=1))
         end = min(school_weeks[idx - 1] + dt.timedelta(days=6), as_of)
         breaches.append(Breach(pupil_id, school_id, start, end, int(total)))
     return breaches

@@ -48,10 +48,11 @@ class Row:
     national_absence: float | None = None
     by: str = ""  # the dimension and value behind the row, for staff to drill down
     value: str = ""
+    hidden_with_a_neighbour: bool = False
 
     @property
     def suppressed(self) -> bool:
-        return 0 < self.figures.pupils < SUPPRESS_BELOW
+        return self.hidden_with_a_neighbour or 0 < self.figures.pupils < SUPPRESS_BELOW
 
 
 @dataclass
@@ -114,6 +115,23 @@ def governors_dashboard(
         groups.append(
             Row(label, figures, national.get(NATIONAL_FOR_GROUP.get(label, "")), dimension, value)
         )
+    # Complementary suppression: if one part of a split (FSM / not FSM, the
+    # SEND categories) is hidden, hide the others too, or the hidden figure
+    # could be worked out from the whole school less the rest.
+    for dimension in {r.by for r in groups}:
+        parts = [r for r in groups if r.by == dimension]
+        if len(parts) > 1 and any(r.suppressed for r in parts):
+            for r in parts:
+                r.hidden_with_a_neighbour = True
+    for rows in (by_year, by_class):
+        hidden = [r for r in rows if r.suppressed]
+        if len(hidden) == 1:  # one hidden row is the total less the others
+            visible = sorted(
+                (r for r in rows if not r.suppressed and r.figures.pupils),
+                key=lambda r: r.figures.pupils,
+            )
+            if visible:
+                visible[0].hidden_with_a_neighbour = True
     weekly = split["weekly"]
     target = float(school.attendance_target)
     board = Dashboard(

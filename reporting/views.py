@@ -44,8 +44,11 @@ def governors(request):
     if request.GET.get("format") == "csv":
         return _csv(table_rows(board), f"attendance-{board.period.key}.csv")
     profile = core.roll_profile(school, today)
+    half_term = periods.current(periods.half_terms(school), today)
     return render(
-        request, "reporting/governors.html", {"board": board, "profile": profile, "today": today}
+        request,
+        "reporting/governors.html",
+        {"board": board, "profile": profile, "today": today, "half_term": half_term},
     )
 
 
@@ -218,6 +221,8 @@ def cohort_pupils(request):
     lookup = {"registration_group": "registration_group_id"}.get(by, by)
     if value in ("true", "false"):
         value = value == "true"
+    elif by == "registration_group" and not value.isdigit():
+        raise Http404("No such class")
     pupils = Pupil.objects.filter(school=school, **{lookup: value}).select_related(
         "registration_group"
     )

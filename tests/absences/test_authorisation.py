@@ -71,8 +71,12 @@ def test_the_head_converts_an_n_to_a_definitive_code(cast):
     )
     n.refresh_from_db()
     assert n.code == "O"
+    with pytest.raises(MarkError, match="not N"):  # decided already: an amendment now
+        decide_unexplained(n, code="I", reason="x", by=cast.helen, now=london(15), seen_version=2)
+    close_due_registers(cast.school, london(13, 35))
+    pm = Mark.objects.get(pupil=cast.poppy, session="PM")
     with pytest.raises(MarkError, match="changed while you were deciding"):
-        decide_unexplained(n, code="I", reason="x", by=cast.helen, now=london(15), seen_version=1)
+        decide_unexplained(pm, code="I", reason="x", by=cast.helen, now=london(15), seen_version=0)
 
 
 def test_the_queue_lists_reports_and_ns_oldest_first(client, cast, pending, time_machine):
@@ -94,3 +98,29 @@ def test_the_queue_lists_reports_and_ns_oldest_first(client, cast, pending, time
 def test_the_queue_is_for_the_head_only(client, cast, who):
     client.force_login(getattr(cast, who))
     assert client.get(reverse("authorisation_queue")).status_code == 403
+
+
+def test_a_later_report_never_overrides_the_heads_decision(cast, pending):
+    decide_report(pending, authorise=False, code="O", note="Not ill", by=cast.helen, now=london(11))
+    log_absence_report(
+        cast.poppy,
+        reason="illness",
+        reporter_name="Mia",
+        channel="online",
+        first_day=DAY,
+        now=london(15),
+        contact=None,
+    )
+    assert set(Mark.objects.filter(pupil=cast.poppy).values_list("code", flat=True)) == {"O"}
+
+
+def test_only_an_n_can_be_decided_from_the_queue(cast):
+    from registers.services import write_mark
+
+    present = write_mark(
+        cast.poppy, DAY, "AM", "/", by=cast.alice, now=london(9, 5), source="register"
+    )
+    with pytest.raises(MarkError, match="not N"):
+        decide_unexplained(
+            present, code="O", reason="x", by=cast.helen, now=london(15), seen_version=1
+        )

@@ -155,3 +155,24 @@ def test_the_office_records_which_parent_took_the_holiday(client, cast, family):
         {"action": "holiday_taken_by", "contacts": [family[0].id]},
     )
     assert list(leave.holiday_taken_by.all()) == [family[0]]
+
+
+def test_a_retrospective_decision_codes_the_days_already_missed(cast):
+    first = dt.date(2026, 11, 23)
+    leave = request_for(
+        cast,
+        first=first,
+        last=first + dt.timedelta(days=1),
+        now=london(10, 0, dt.date(2026, 11, 25)),
+    )
+    for day in (first, first + dt.timedelta(days=1)):
+        close_due_registers(cast.school, london(13, 40, day))
+    decide_leave_request(
+        leave,
+        days_granted=1,
+        reason="Funeral day only",
+        by=cast.helen,
+        now=london(12, 0, dt.date(2026, 11, 26)),
+    )
+    codes = dict(Mark.objects.filter(pupil=cast.poppy, session="AM").values_list("date", "code"))
+    assert codes == {first: "C", first + dt.timedelta(days=1): "G"}

@@ -123,3 +123,16 @@ def test_the_command_and_the_nightly_task(cast, absent, capsys):
     call_command("check_thresholds", "--date", "2026-11-06")
     assert "1 new case(s)" in capsys.readouterr().out
     assert check_all_thresholds.delay().get() == 0  # already open: nothing new
+
+
+def test_a_new_case_counts_only_sessions_after_the_last_one(cast, absent):
+    first = [D(2026, 11, 2) + dt.timedelta(days=i) for i in range(5)]
+    absent(cast.poppy, [(d, s) for d in first for s in ("AM", "PM")])
+    old = check_thresholds(cast.school, D(2026, 11, 6)).opened[0]
+    old.stage, old.closed_on = Case.Stage.CLOSED, D(2026, 11, 13)
+    old.save()
+    later = [D(2026, 11, 16) + dt.timedelta(days=i) for i in range(5)]
+    absent(cast.poppy, [(d, s) for d in later for s in ("AM", "PM")])
+    new = check_thresholds(cast.school, D(2026, 11, 20)).opened[0]
+    assert new.window_start > old.window_end
+    assert (new.sessions_counted, new.sessions.count()) == (10, 10)

@@ -19,8 +19,17 @@ MON = dt.date(2026, 11, 2)
 
 @pytest.fixture
 def term_of_marks(cast):
-    """Six pupils in Hawthorn (so the class shows), Sam alone in Rowan (suppressed)."""
-    pupils = [cast.poppy] + [
+    """Six pupils in Hawthorn (shown), five in Willow (hidden with Rowan), Sam alone in Rowan."""
+    from attendance.models import RegistrationGroup
+
+    willow = RegistrationGroup.objects.create(
+        academic_year=cast.hawthorn.academic_year, name="Willow", year_group="3"
+    )
+    pupils = [
+        PupilFactory(school=cast.school, registration_group=willow, legal_surname="Yew")
+        for _ in range(5)
+    ]
+    pupils += [cast.poppy] + [
         PupilFactory(school=cast.school, registration_group=cast.hawthorn, legal_surname="Zedd")
         for _ in range(5)
     ]
@@ -48,8 +57,8 @@ def test_governors_see_figures_charts_and_no_pupil(client, cast, term_of_marks, 
     assert "Autumn term 2026/27" in page
     assert "<svg" in page and "Attendance week by week" in page
     assert "Hawthorn" in page and "fewer than 5 pupils" in page  # Rowan has one pupil
-    # Pupil groups are real figures, not "none": all seven pupils are without FSM.
-    assert re.search(r"Not eligible for free school meals</th>\s*<td>7</td>", page)
+    # Pupil groups are real figures, not "none": all twelve pupils are without FSM.
+    assert re.search(r"Not eligible for free school meals</th>\s*<td>12</td>", page)
     for name in ("Poppy", "Fairweather", "Samuel", "Okafor", "Zedd", cast.poppy.upn):
         assert name not in page
 
@@ -126,6 +135,8 @@ def test_governors_download_the_tables_and_the_half_term_report(
         reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
     ).content.decode()
     assert "class,Hawthorn,6,100.0" in tables and "class,Rowan,fewer than 5" in tables
+    # Willow (5) is hidden too, or Rowan would be the whole school less the rest.
+    assert "class,Willow,fewer than 5" in tables
     assert "Poppy" not in tables and "Okafor" not in tables
     response = client.get(reverse("governors_pdf", args=["2026-27-autumn-2"]))
     text = " ".join(
@@ -144,3 +155,15 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     client.force_login(cast.gwen)
     with django_assert_max_num_queries(20):
         assert client.get(reverse("governors")).status_code == 200
+
+
+def test_a_hidden_group_hides_its_complement(client, cast, term_of_marks, time_machine):
+    cast.poppy.free_school_meals = True  # one FSM pupil: hidden, so "not FSM" must hide too
+    cast.poppy.save()
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    tables = client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+    assert "pupil group,Free school meals,fewer than 5" in tables
+    assert "pupil group,Not eligible for free school meals,fewer than 5" in tables
