@@ -216,6 +216,19 @@ def cohort_pupils(request):
     from attendance.models import Pupil
     from registers.statistics import DIMENSIONS, figures_by_pupil
 
+    if by == "absence" and value in ("persistent", "severe"):
+        pupils = Pupil.objects.filter(school=school).select_related("registration_group")
+        figures = figures_by_pupil([p.id for p in pupils], board.period.start, board.end)
+        test = (
+            (lambda f: f.persistently_absent)
+            if value == "persistent"
+            else (lambda f: f.severely_absent)
+        )
+        rows = sorted(
+            ((p, figures[p.id]) for p in pupils if p.id in figures and test(figures[p.id])),
+            key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
+        )
+        return _cohort_response(request, board, by, value, rows)
     if by not in DIMENSIONS or by == "school":
         raise Http404("No such group")
     lookup = {"registration_group": "registration_group_id"}.get(by, by)
@@ -231,9 +244,14 @@ def cohort_pupils(request):
         ((p, figures[p.id]) for p in pupils if p.id in figures),
         key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
     )
+    return _cohort_response(request, board, by, request.GET.get("value", ""), rows)
+
+
+def _cohort_response(request, board, by, value, rows):
     if request.GET.get("format") == "csv":
+        header = ["upn", "name", "class", "possible", "attendance %", "authorised", "unauthorised"]
         return _csv(
-            [["upn", "name", "class", "possible", "attendance %", "authorised", "unauthorised"]]
+            [header]
             + [
                 [
                     p.upn,
@@ -249,7 +267,5 @@ def cohort_pupils(request):
             "pupils.csv",
         )
     return render(
-        request,
-        "reporting/cohort.html",
-        {"rows": rows, "board": board, "by": by, "value": request.GET.get("value", "")},
+        request, "reporting/cohort.html", {"rows": rows, "board": board, "by": by, "value": value}
     )

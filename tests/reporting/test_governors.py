@@ -167,3 +167,18 @@ def test_a_hidden_group_hides_its_complement(client, cast, term_of_marks, time_m
     ).content.decode()
     assert "pupil group,Free school meals,fewer than 5" in tables
     assert "pupil group,Not eligible for free school meals,fewer than 5" in tables
+
+
+def test_staff_open_the_persistently_absent_pupils_behind_the_headline(
+    client, cast, term_of_marks, time_machine
+):
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.helen)
+    dashboard = client.get(reverse("governors")).content.decode()
+    assert "by=absence&amp;value=persistent" in dashboard
+    page = client.get(
+        reverse("cohort_pupils"), {"term": "2026-27-autumn", "by": "absence", "value": "persistent"}
+    ).content.decode()
+    assert "Sam Okafor" in page and "Poppy" not in page  # Sam missed half his sessions
+    client.force_login(cast.gwen)
+    assert "by=absence" not in client.get(reverse("governors")).content.decode()
