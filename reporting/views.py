@@ -80,7 +80,26 @@ def today(request):
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
     school = _school(request)
     now = timezone.now()
-    return render(request, "reporting/today.html", selectors.today_view(school, now))
+    context = selectors.today_view(school, now)
+    if request.GET.get("format") == "csv":
+        if request.GET.get("table") == "severe":
+            return _csv(
+                [["upn", "name", "class", "attendance %"]]
+                + [
+                    [p.upn, p.name, str(p.registration_group or ""), f.attendance_rate]
+                    for p, f in context["severe"]
+                ],
+                "severe-absence.csv",
+            )
+        return _csv(
+            [["class", "attendance %", "authorised", "unauthorised", "late"]]
+            + [
+                [name, f.attendance_rate, f.authorised, f.unauthorised, f.late]
+                for name, f in context["week_by_class"]
+            ],
+            "this-week-by-class.csv",
+        )
+    return render(request, "reporting/today.html", context)
 
 
 @require_GET
@@ -163,6 +182,24 @@ def _celebration_context(request):
 @require_GET
 def celebrate(request):
     school, today, context = _celebration_context(request)
+    if request.GET.get("format") == "csv":
+        if request.GET.get("table") == "improved":
+            return _csv(
+                [["upn", "name", "class", "before %", "now %"]]
+                + [
+                    [p.upn, p.name, str(p.registration_group or ""), was, now]
+                    for p, was, now in context["improved"]
+                ],
+                "most-improved.csv",
+            )
+        return _csv(
+            [["upn", "name", "class", "sessions"]]
+            + [
+                [p.upn, p.name, str(p.registration_group or ""), f.possible]
+                for p, f in context["full_term"]
+            ],
+            "full-attendance.csv",
+        )
     return render(request, "reporting/celebration.html", context)
 
 

@@ -50,3 +50,12 @@ def test_certificates_are_pdfs_with_the_names_for_staff_only(client, cast, week,
     response = client.get(reverse("certificates", args=["class"]))
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Class of the week" in text and "Hawthorn" in text
+
+
+def test_the_celebration_and_today_tables_download_as_csv(client, cast, week, time_machine):
+    time_machine.move_to(london(16, 0, MON + dt.timedelta(days=4)))
+    client.force_login(cast.helen)
+    full = client.get(reverse("celebration"), {"format": "csv", "table": "full"}).content.decode()
+    assert full.splitlines()[0] == "upn,name,class,sessions" and cast.poppy.upn in full
+    week_csv = client.get(reverse("reporting_today"), {"format": "csv"}).content.decode()
+    assert "Hawthorn,100.0" in week_csv and "Rowan,90.0" in week_csv
