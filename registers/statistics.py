@@ -238,19 +238,46 @@ def cohort_figures_all(school_id: int, start: dt.date, end: dt.date) -> dict:
     from django.db import connection
 
     dims = ", ".join(f"('{name}', ({expr}))" for name, expr in DIMENSIONS.items())
+    # Whole weeks come from the summary the triggers keep (registers_pupilweek);
+    # the part-weeks at either end of the range are counted from the marks.
+    # A week counts as whole when its Monday to Friday lie in the range: marks
+    # on a Saturday or Sunday can only be # or Z, which count in no column.
+    first_full = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    end_monday = end - dt.timedelta(days=end.weekday())
+    after_full = end_monday + dt.timedelta(weeks=1) if end.weekday() >= 4 else end_monday
+    if after_full < first_full:  # the range lies inside one week
+        first_full = after_full = end + dt.timedelta(days=1)
+    # Part-weeks, counted from the marks, per pupil so the (pupil, date) index
+    # serves even a whole trust's table; none when the range is whole weeks.
+    edge_ranges = [
+        (a, b) for a, b in ((start, first_full - dt.timedelta(days=1)), (after_full, end)) if a <= b
+    ]
+    edges = "".join(
+        f"""
+            UNION ALL
+            SELECT p.id, m.date - (extract(isodow FROM m.date)::int - 1),
+                   count(*) FILTER (WHERE m.code = ANY(%(possible)s)),
+                   count(*) FILTER (WHERE m.code = ANY(%(attending)s)),
+                   count(*) FILTER (WHERE m.code = ANY(%(authorised)s)),
+                   count(*) FILTER (WHERE m.code = ANY(%(unauthorised)s)),
+                   count(*) FILTER (WHERE m.code = 'L'),
+                   count(*) FILTER (WHERE m.code = 'U')
+            FROM attendance_pupil p
+            JOIN registers_mark m ON m.pupil_id = p.id
+                AND m.date >= %(edge{n}_from)s AND m.date <= %(edge{n}_to)s
+            WHERE p.school_id = %(school)s
+            GROUP BY 1, 2"""
+        for n in range(len(edge_ranges))
+    )
     sql = f"""
         WITH pw AS (
-            SELECT m.pupil_id, m.date - (extract(isodow FROM m.date)::int - 1) AS monday,
-                   count(*) FILTER (WHERE m.code = ANY(%(possible)s)) AS possible,
-                   count(*) FILTER (WHERE m.code = ANY(%(attending)s)) AS attending,
-                   count(*) FILTER (WHERE m.code = ANY(%(authorised)s)) AS authorised,
-                   count(*) FILTER (WHERE m.code = ANY(%(unauthorised)s)) AS unauthorised,
-                   count(*) FILTER (WHERE m.code = 'L') AS late,
-                   count(*) FILTER (WHERE m.code = 'U') AS late_after_close
-            FROM registers_mark m
-            JOIN attendance_pupil p ON p.id = m.pupil_id
-            WHERE p.school_id = %(school)s AND m.date BETWEEN %(start)s AND %(end)s
-            GROUP BY 1, 2
+            SELECT w.pupil_id, w.monday, w.possible, w.attending, w.authorised,
+                   w.unauthorised, w.late, w.late_after_close
+            FROM registers_pupilweek w
+            JOIN attendance_pupil p ON p.id = w.pupil_id
+            WHERE p.school_id = %(school)s
+              AND w.monday >= %(first_full)s AND w.monday < %(after_full)s
+            {edges}
         ),
         pp AS (
             SELECT pupil_id, sum(possible) AS possible, sum(attending) AS attending,
@@ -276,6 +303,10 @@ def cohort_figures_all(school_id: int, start: dt.date, end: dt.date) -> dict:
         "school": school_id,
         "start": start,
         "end": end,
+        "first_full": first_full,
+        "after_full": after_full,
+        **{f"edge{n}_from": a for n, (a, _) in enumerate(edge_ranges)},
+        **{f"edge{n}_to": b for n, (_, b) in enumerate(edge_ranges)},
         "possible": list(POSSIBLE),
         "attending": list(ATTENDING),
         "authorised": list(AUTHORISED),

@@ -13,7 +13,6 @@ from attendance.models import RegistrationGroup, School, YearGroup
 from attendance.selectors import SUPPRESS_BELOW
 from registers.statistics import (
     CohortFigures,
-    cohort_figures,
     cohort_figures_all,
 )
 
@@ -77,7 +76,9 @@ class Dashboard:
 def _overall(school: School, period: periods.Period | None, today: dt.date):
     if period is None or period.start > today:
         return None
-    figures = cohort_figures(school.id, period.start, min(period.end, today)).get("all")
+    figures = cohort_figures_all(school.id, period.start, min(period.end, today))["school"].get(
+        "all"
+    )
     return (period.name, figures) if figures else None
 
 
