@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from attendance import authorizers
 from attendance import selectors as core
 from attendance.models import Contact, Pupil
+from attendance.pdfs import letter_download
 from registers.models import Mark
 from registers.services import MarkError
 
@@ -34,13 +35,6 @@ from .models import AbsenceReport, ContactAttempt, Evidence, FollowUpTask, Leave
 OFFICE = "attendance.record_late_arrivals"
 AUTHORISE = "attendance.authorise_absence"
 DECIDE_LEAVE = "attendance.decide_leave"
-
-
-def _school(request):
-    school = core.school_for(request.user)
-    if school is None:
-        raise Http404("No school is set up yet.")
-    return school
 
 
 def _pupil(request, pupil_id) -> Pupil:
@@ -72,7 +66,7 @@ def save_evidence(upload, *, by, now, report=None, leave_request=None) -> Eviden
 def log_report(request):
     """The office logs a parent's call or voicemail in seconds."""
     authorizers.require_perm(request.user, OFFICE)
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     today = timezone.localdate(now, school.tz)
     pupil = None
@@ -139,7 +133,7 @@ def log_report(request):
 def authorisation_queue(request):
     """The head's queue: every pending report and every N, oldest first."""
     authorizers.require_perm(request.user, AUTHORISE)
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     today = timezone.localdate(now, school.tz)
     error = None
@@ -206,7 +200,7 @@ def authorisation_queue(request):
 def calling_list(request):
     """Today's first-day calling: who is unexplained, who was contacted, who answered."""
     authorizers.require_perm(request.user, OFFICE)
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     today = timezone.localdate(now, school.tz)
     error = None
@@ -294,7 +288,7 @@ def services_calling_starts(school, day):
 def outbox(request):
     """Every automatic message today: the development outbox and the office's record."""
     authorizers.require_perm(request.user, OFFICE)
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     day = timezone.localdate(timezone.now(), school.tz)
     if request.GET.get("date"):
         with contextlib.suppress(ValueError):
@@ -307,7 +301,7 @@ def outbox(request):
 @require_http_methods(["GET", "POST"])
 def tasks(request):
     authorizers.require_perm(request.user, OFFICE)
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     if request.method == "POST":
         task = get_object_or_404(FollowUpTask, pk=request.POST.get("task"), pupil__school=school)
@@ -328,14 +322,10 @@ def tasks(request):
 @require_GET
 def task_letter(request, task_id: int):
     authorizers.require_perm(request.user, OFFICE)
-    task = get_object_or_404(FollowUpTask, pk=task_id, pupil__school=_school(request))
-    if not task.letter:
-        raise Http404("No letter")
-    return FileResponse(
-        task.letter.open("rb"),
-        content_type="application/pdf",
-        filename=f"letter-{task.pupil.surname}.pdf",
+    task = get_object_or_404(
+        FollowUpTask, pk=task_id, pupil__school=authorizers.require_school(request.user)
     )
+    return letter_download(task.letter, f"letter-{task.pupil.surname}.pdf")
 
 
 @require_GET
@@ -364,7 +354,7 @@ def leave_list(request):
     return render(
         request,
         "absences/leave_list.html",
-        {"requests": selectors.leave_requests(_school(request))},
+        {"requests": selectors.leave_requests(authorizers.require_school(request.user))},
     )
 
 
@@ -483,13 +473,7 @@ def leave_letter(request, request_id: int):
     authorizers.require_perm(request.user, OFFICE)
     leave = get_object_or_404(LeaveRequest.objects.select_related("pupil"), pk=request_id)
     authorizers.require_pupil(request.user, leave.pupil)
-    if not leave.letter:
-        raise Http404("No letter yet")
-    return FileResponse(
-        leave.letter.open("rb"),
-        content_type="application/pdf",
-        filename=f"leave-decision-{leave.pupil.surname}.pdf",
-    )
+    return letter_download(leave.letter, f"leave-decision-{leave.pupil.surname}.pdf")
 
 
 # Timetables, deletions, parent links, limits ---------------------------------
@@ -604,7 +588,7 @@ def parent_link(request, pupil_id: int, contact_id: int):
 @require_GET
 def policy_limits(request):
     authorizers.require_perm(request.user, OFFICE)
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     today = timezone.localdate(timezone.now(), school.tz)
     year = core.current_academic_year(school, today)
     rows, limit = (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Pupil, RegistrationGroup, User
+from .models import Pupil, RegistrationGroup, School, User
 from .roles import Role, has_role
+from .selectors import school_for
 
 
 def can_see_all_pupils(user: User) -> bool:
@@ -55,3 +56,11 @@ def require_perm(user: User, perm: str) -> None:
 
 def is_governor_only(user: User) -> bool:
     return has_role(user, Role.GOVERNOR) and not user.has_perm("attendance.view_all_pupils")
+
+
+def require_school(user: User) -> School:
+    """The school a page works on; 404 until one is set up."""
+    school = school_for(user)
+    if school is None:
+        raise Http404("No school is set up yet: run `python manage.py seed_demo` or use the admin.")
+    return school

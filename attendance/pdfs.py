@@ -15,3 +15,12 @@ def render_pdf(template: str, context) -> bytes:
         template, asdict(context) if hasattr(context, "__dataclass_fields__") else context
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def letter_download(field, filename: str):
+    """A stored PDF (a FileField) as a download; 404 when none was made."""
+    from django.http import FileResponse, Http404
+
+    if not field:
+        raise Http404("No letter")
+    return FileResponse(field.open("rb"), content_type="application/pdf", filename=filename)

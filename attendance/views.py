@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,13 +10,6 @@ from . import authorizers, imports, selectors
 from .forms import CSVUploadForm, PupilSearchForm
 from .models import Pupil, RegistrationGroup
 from .roles import landing_page
-
-
-def _school(request):
-    school = selectors.school_for(request.user)
-    if school is None:
-        raise Http404("No school is set up yet: run `python manage.py seed_demo` or use the admin.")
-    return school
 
 
 @require_GET
@@ -30,7 +23,7 @@ def home(request):
 @require_GET
 def my_classes(request):
     authorizers.require_perm(request.user, "attendance.take_register")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     today = timezone.localdate()
     year = selectors.current_academic_year(school, today)
     groups = selectors.groups_taught_by(request.user, year)
@@ -57,7 +50,7 @@ def group_detail(request, group_id: int):
 @require_GET
 def pupil_list(request):
     authorizers.require_perm(request.user, "attendance.view_all_pupils")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     today = timezone.localdate()
     year = selectors.current_academic_year(school, today)
     groups = RegistrationGroup.objects.filter(academic_year=year)
@@ -86,7 +79,7 @@ def pupil_detail(request, pupil_id: int):
 @require_http_methods(["GET", "POST"])
 def setup(request):
     authorizers.require_perm(request.user, "attendance.import_pupils")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     form = CSVUploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -117,7 +110,7 @@ def setup(request):
 @require_GET
 def export_pupils(request):
     authorizers.require_perm(request.user, "attendance.import_pupils")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     today = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pupils-{today:%Y-%m-%d}.csv"'

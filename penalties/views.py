@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from attendance import authorizers
 from attendance import selectors as core
 from attendance.models import Contact, Pupil
+from attendance.pdfs import letter_download
 from registers.services import MarkError
 
 from . import letters, selectors, services
@@ -27,9 +28,7 @@ PERM = "attendance.manage_escalation"
 
 def _context(request):
     authorizers.require_perm(request.user, PERM)
-    school = core.school_for(request.user)
-    if school is None:
-        raise Http404("No school is set up yet.")
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     today = timezone.localdate(now, school.tz)
     year = core.current_academic_year(school, today)
@@ -253,13 +252,7 @@ def weekly_review(request):
 def intervention_letter(request, intervention_id: int):
     school, now, today, year = _context(request)
     item = get_object_or_404(Intervention, pk=intervention_id, pupil__school=school)
-    if not item.letter:
-        raise Http404("No letter")
-    return FileResponse(
-        item.letter.open("rb"),
-        content_type="application/pdf",
-        filename=f"{item.kind}-{item.pupil_id}.pdf",
-    )
+    return letter_download(item.letter, f"{item.kind}-{item.pupil_id}.pdf")
 
 
 @require_GET
@@ -267,13 +260,7 @@ def nti_letter(request, case_id: int):
     school, now, today, year = _context(request)
     case = get_object_or_404(Case, pk=case_id, school=school)
     nti = getattr(case, "notice_to_improve", None)
-    if not nti or not nti.letter:
-        raise Http404("No letter")
-    return FileResponse(
-        nti.letter.open("rb"),
-        content_type="application/pdf",
-        filename=f"notice-to-improve-{case.id}.pdf",
-    )
+    return letter_download(nti.letter if nti else None, f"notice-to-improve-{case.id}.pdf")
 
 
 @require_http_methods(["GET", "POST"])

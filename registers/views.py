@@ -18,17 +18,10 @@ from .models import Session
 from .statistics import figures_for_pupil
 
 
-def _school(request):
-    school = core.school_for(request.user)
-    if school is None:
-        raise Http404("No school is set up yet.")
-    return school
-
-
 @require_GET
 def my_registers(request):
     """A teacher's registers today; office and attendance staff see every class."""
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     if not (request.user.has_perm("attendance.take_register") or may_amend(request.user)):
         authorizers.require_perm(request.user, "attendance.take_register")
     teacher = None if may_amend(request.user) else request.user
@@ -143,7 +136,7 @@ def _pupil_for_office(request, pupil_id: int) -> Pupil:
 @require_http_methods(["GET", "POST"])
 def late_book(request):
     authorizers.require_perm(request.user, "attendance.record_late_arrivals")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     local_now = now.astimezone(school.tz)
     today = local_now.date()
@@ -298,6 +291,6 @@ def mark_detail(request, pupil_id: int, day: str, session: str):
 def close_now(request):
     """Office: close today's registers whose time has passed (beat does this anyway)."""
     authorizers.require_perm(request.user, "attendance.amend_marks")
-    written = services.close_due_registers(_school(request), timezone.now())
+    written = services.close_due_registers(authorizers.require_school(request.user), timezone.now())
     messages.success(request, f"Registers closed; {written} pupils marked N (no reason yet).")
     return redirect("my_registers")

@@ -17,16 +17,9 @@ from . import celebration, periods, selectors
 from .dashboard import governors_dashboard, table_rows
 
 
-def _school(request):
-    school = core.school_for(request.user)
-    if school is None:
-        raise Http404("No school is set up yet.")
-    return school
-
-
 def _board(request, key: str | None, half: bool = False):
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     today = timezone.localdate(timezone.now(), school.tz)
     terms = periods.half_terms(school) if half else periods.terms(school)
     period = (
@@ -78,7 +71,7 @@ def today(request):
     """The head's and attendance team's morning: registers, absences, calling, cases."""
     authorizers.require_perm(request.user, "attendance.view_all_pupils")
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     now = timezone.now()
     context = selectors.today_view(school, now)
     if request.GET.get("format") == "csv":
@@ -107,7 +100,7 @@ def marks_export(request):
     """Every mark in a date range as CSV: UPN, date, session, code (staff only)."""
     authorizers.require_perm(request.user, "attendance.view_all_pupils")
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     try:
         start = dt.date.fromisoformat(request.GET.get("from", ""))
         end = dt.date.fromisoformat(request.GET.get("to", ""))
@@ -148,7 +141,7 @@ def marks_export(request):
 def _celebration_context(request):
     authorizers.require_perm(request.user, "attendance.view_all_pupils")
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
-    school = _school(request)
+    school = authorizers.require_school(request.user)
     today = timezone.localdate(timezone.now(), school.tz)
     monday = today - dt.timedelta(days=today.weekday())
     if today.weekday() < 4:  # before Friday, celebrate last week
