@@ -283,9 +283,11 @@ def cohort_figures_all(
             {edges}
         ),
         pp AS (
-            SELECT pupil_id, sum(possible) AS possible, sum(attending) AS attending,
-                   sum(authorised) AS authorised, sum(unauthorised) AS unauthorised,
-                   sum(late) AS late, sum(late_after_close) AS late_after_close
+            -- int, not the bigint sum() gives, so the sums over pupils below
+            -- stay integer arithmetic rather than numeric.
+            SELECT pupil_id, sum(possible)::int AS possible, sum(attending)::int AS attending,
+                   sum(authorised)::int AS authorised, sum(unauthorised)::int AS unauthorised,
+                   sum(late)::int AS late, sum(late_after_close)::int AS late_after_close
             FROM pw GROUP BY pupil_id
         )
         SELECT d.dim, d.key,

@@ -76,9 +76,11 @@ class Dashboard:
 def _overall(school: School, period: periods.Period | None, today: dt.date):
     if period is None or period.start > today:
         return None
-    figures = cohort_figures_all(school.id, period.start, min(period.end, today))["school"].get(
-        "all"
+    # A comparison needs only the whole-school line, not every split.
+    whole = cohort_figures_all(
+        school.id, period.start, min(period.end, today), dimensions=("school",)
     )
+    figures = whole["school"].get("all")
     return (period.name, figures) if figures else None
 
 
