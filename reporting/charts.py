@@ -81,7 +81,8 @@ def line_chart(points: list[tuple[str, float]], target: float | None, title: str
     low, high = _range([v for _, v in points] or [100.0], target)
     parts = _axis(low, high, target, title)
     if points:
-        slot = (WIDTH - PAD_LEFT - 20) / max(len(points) - 1, 1)
+        # Room at the right for the last week's label, centred under its point.
+        slot = (WIDTH - PAD_LEFT - 46) / max(len(points) - 1, 1)
         coords = [(PAD_LEFT + 10 + i * slot, _y(v, low, high)) for i, (_, v) in enumerate(points)]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{BRAND}" stroke-width="2.5"/>')

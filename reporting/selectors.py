@@ -52,7 +52,17 @@ def today_view(school: School, now: dt.datetime) -> dict:
         severe = [
             (p, figures[p.id]) for p in pupils if p.id in figures and figures[p.id].severely_absent
         ]
+    sessions = list(dict.fromkeys(s.session for s in statuses))
+    grid: dict = {}
+    for status in statuses:
+        grid.setdefault(status.group, {})[status.session] = status
+    dated = sorted((c for c in cases if c.next_deadline), key=lambda c: c.next_deadline)
     return {
+        "sessions": sessions,
+        "register_grid": [
+            (group, [cells.get(session) for session in sessions]) for group, cells in grid.items()
+        ],
+        "next_deadlines": dated[:10],
         "week_by_class": by_class,
         "severe": severe,
         "today": today,

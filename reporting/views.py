@@ -259,22 +259,37 @@ def cohort_pupils(request):
             key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
         )
         return _cohort_response(request, board, by, value, rows)
-    if by not in DIMENSIONS or by == "school":
+    if by not in DIMENSIONS:
         raise Http404("No such group")
     lookup = {"registration_group": "registration_group_id"}.get(by, by)
     if value in ("true", "false"):
         value = value == "true"
     elif by == "registration_group" and not value.isdigit():
         raise Http404("No such class")
-    pupils = Pupil.objects.filter(school=school, **{lookup: value}).select_related(
-        "registration_group"
-    )
+    pupils = Pupil.objects.filter(school=school).select_related("registration_group")
+    if by != "school":
+        pupils = pupils.filter(**{lookup: value})
     figures = figures_by_pupil([p.id for p in pupils], board.period.start, board.end)
     rows = sorted(
         ((p, figures[p.id]) for p in pupils if p.id in figures),
         key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
     )
     return _cohort_response(request, board, by, request.GET.get("value", ""), rows)
+
+
+def _cohort_label(board, by: str, value: str) -> str:
+    """What the figure was, in the words of the dashboard row it came from."""
+    if by == "absence":
+        return {
+            "persistent": "Persistent absence (10%+)",
+            "severe": "Severe absence (50%+)",
+        }[value]
+    if by == "school":
+        return "Whole school"
+    for row in board.by_year + board.by_class + board.groups:
+        if row.by == by and str(row.value) == value:
+            return f"Class {row.label}" if by == "registration_group" else row.label
+    return "No pupils in this group this term"
 
 
 def _cohort_response(request, board, by, value, rows):
@@ -297,5 +312,13 @@ def _cohort_response(request, board, by, value, rows):
             "pupils.csv",
         )
     return render(
-        request, "reporting/cohort.html", {"rows": rows, "board": board, "by": by, "value": value}
+        request,
+        "reporting/cohort.html",
+        {
+            "rows": rows,
+            "board": board,
+            "by": by,
+            "value": value,
+            "label": _cohort_label(board, by, value),
+        },
     )

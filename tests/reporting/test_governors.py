@@ -94,10 +94,37 @@ def test_the_marks_export_lists_upn_date_session_code(client, cast, term_of_mark
 
 
 def test_the_head_sees_today(client, cast, term_of_marks, time_machine):
+    from penalties.models import Case
+    from registers.models import Register
+
     time_machine.move_to(london(9, 30, MON))
+    Register.objects.create(
+        group=cast.hawthorn,
+        date=MON,
+        session="AM",
+        taken_by=cast.alice,
+        taken_at=london(8, 52, MON),
+    )
+    Case.objects.create(
+        pupil=cast.sam,
+        school=cast.school,
+        opened_on=MON,
+        breach_date=MON,
+        window_start=MON - dt.timedelta(weeks=10),
+        window_end=MON,
+        sessions_counted=10,
+    )
     client.force_login(cast.helen)
     page = client.get(reverse("reporting_today")).content.decode()
-    assert "Registers" in page and "This morning" in page
+    assert "This morning" in page
+    hawthorn = re.search(r"<th>Hawthorn</th>(.*?)</tr>", page).group(1)
+    assert "taken 08:52" in hawthorn and "not taken" in hawthorn  # AM taken, PM still to come
+    rowan = re.search(r"<th>Rowan</th>(.*?)</tr>", page).group(1)
+    rowan_am = reverse("register", args=[cast.rowan.id, "2026-11-02", "AM"])
+    # Half past nine: the morning register has closed without being taken.
+    assert f'class="bad" href="{rowan_am}">closed, not taken' in rowan
+    # The case's next deadline: ten days from opening, to decide on support or a notice.
+    assert re.search(r"12 Nov</td><td><a [^>]*>Sam Okafor</a>", page)
 
 
 def test_the_stats_command_prints_the_service_figures(cast, term_of_marks, capsys):
@@ -122,8 +149,16 @@ def test_staff_drill_down_to_the_pupils_behind_a_figure_and_governors_cannot(
     assert "Sam Okafor" in page and "Poppy" not in page
     csv_text = client.get(url, {**query, "format": "csv"}).content.decode()
     assert cast.sam.upn in csv_text
+    assert "<h1>Class Rowan" in page
     dashboard = client.get(reverse("governors")).content.decode()
     assert f"by=registration_group&amp;value={cast.hawthorn.id}" in dashboard
+    # From the number of pupils to every pupil behind the whole-school figures.
+    assert "by=school&amp;value=all" in dashboard
+    everyone = client.get(url, {"term": "2026-27-autumn", "by": "school", "value": "all"})
+    assert "<h1>Whole school" in everyone.content.decode()
+    assert "Sam Okafor" in everyone.content.decode() and "Poppy" in everyone.content.decode()
+    client.force_login(cast.gwen)
+    assert "by=school" not in client.get(reverse("governors")).content.decode()
 
 
 def test_governors_download_the_tables_and_the_half_term_report(
