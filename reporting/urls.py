@@ -7,7 +7,7 @@ urlpatterns = [
     path("governors/<str:key>.pdf", views.governors_pdf, name="governors_pdf"),
     path("reporting/today/", views.today, name="reporting_today"),
     path("reporting/pupils/", views.cohort_pupils, name="cohort_pupils"),
-    path("reporting/marks.csv", views.marks_export, name="marks_export"),
+    path("reporting/marks/", views.marks_export, name="marks_export"),
     path("reporting/celebration/", views.celebrate, name="celebration"),
     path("reporting/certificates/<str:kind>.pdf", views.certificates, name="certificates"),
 ]

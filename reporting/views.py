@@ -11,10 +11,12 @@ from django.views.decorators.http import require_GET
 from attendance import authorizers
 from attendance import selectors as core
 from attendance.pdfs import render_pdf
+from attendance.selectors import current_academic_year
 from registers.models import Mark
 
 from . import celebration, periods, selectors
 from .dashboard import governors_dashboard, table_rows
+from .forms import DateRangeForm
 
 
 def _board(request, key: str | None, half: bool = False):
@@ -97,23 +99,21 @@ def today(request):
 
 @require_GET
 def marks_export(request):
-    """Every mark in a date range as CSV: UPN, date, session, code (staff only)."""
+    """Every mark in a date range as CSV: UPN, date, session, code (staff only).
+
+    Without dates, or with bad ones, it is the page that asks for them."""
     authorizers.require_perm(request.user, "attendance.view_all_pupils")
     authorizers.require_perm(request.user, "attendance.view_aggregate_reports")
     school = authorizers.require_school(request.user)
-    try:
-        start = dt.date.fromisoformat(request.GET.get("from", ""))
-        end = dt.date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        return HttpResponse(
-            "Give ?from=YYYY-MM-DD&to=YYYY-MM-DD", status=400, content_type="text/plain"
-        )
-    if end < start or (end - start).days > 400:
-        return HttpResponse(
-            "Choose a range of at most a year, from before to.",
-            status=400,
-            content_type="text/plain",
-        )
+    if not request.GET:
+        today = timezone.localdate(timezone.now(), school.tz)
+        year = current_academic_year(school, today)
+        form = DateRangeForm(initial={"start": year.start_date if year else today, "end": today})
+        return render(request, "reporting/marks_export.html", {"form": form})
+    form = DateRangeForm(request.GET)
+    if not form.is_valid():
+        return render(request, "reporting/marks_export.html", {"form": form}, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     rows = (
         Mark.objects.filter(pupil__school=school, date__gte=start, date__lte=end)
         .order_by("pupil__upn", "date", "session")

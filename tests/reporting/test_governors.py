@@ -79,18 +79,33 @@ def test_governors_and_teachers_cannot_reach_staff_reports(client, cast, url_nam
     for who in (cast.gwen, cast.alice):
         client.force_login(who)
         assert (
-            client.get(reverse(url_name), {"from": "2026-11-02", "to": "2026-11-13"}).status_code
+            client.get(reverse(url_name), {"start": "2026-11-02", "end": "2026-11-13"}).status_code
             == 403
         )
 
 
 def test_the_marks_export_lists_upn_date_session_code(client, cast, term_of_marks):
     client.force_login(cast.helen)
-    response = client.get(reverse("marks_export"), {"from": "2026-11-02", "to": "2026-11-02"})
+    response = client.get(reverse("marks_export"), {"start": "2026-11-02", "end": "2026-11-02"})
+    assert response["Content-Disposition"].endswith('"marks-2026-11-02-to-2026-11-02.csv"')
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "upn,date,session,code"
     assert f"{cast.poppy.upn},2026-11-02,AM,/" in lines
-    assert client.get(reverse("marks_export"), {"from": "bad"}).status_code == 400
+    assert not any(",2026-11-03," in line for line in lines)
+
+
+def test_the_marks_export_asks_for_dates_and_explains_bad_ones(client, cast, time_machine):
+    time_machine.move_to(london(9, 30, MON))
+    client.force_login(cast.helen)
+    page = client.get(reverse("marks_export")).content.decode()
+    assert 'name="start"' in page and 'value="2026-11-02"' in page  # up to today
+    bad = client.get(reverse("marks_export"), {"start": "2026-11-13", "end": "2026-11-02"})
+    assert bad.status_code == 400
+    assert "The end date is before the start date." in bad.content.decode()
+    junk = client.get(reverse("marks_export"), {"start": "yesterday", "end": ""})
+    assert junk.status_code == 400
+    assert "Enter a valid date." in junk.content.decode()
+    assert "This field is required." in junk.content.decode()
 
 
 def test_the_head_sees_today(client, cast, term_of_marks, time_machine):
