@@ -148,6 +148,15 @@ def _celebration_context(request):
         monday -= dt.timedelta(weeks=1)
     terms = periods.terms(school)
     term = periods.current(terms, today)
+    # 100% attendance over the term (the usual certificate) or the school year so far.
+    over = "year" if request.GET.get("over") == "year" else "term"
+    year = current_academic_year(school, today)
+    if over == "year" and year:
+        full_from, full_name = year.start_date, f"school year {year.name}"
+    elif term:
+        full_from, full_name = term.start, term.name
+    else:
+        full_from = full_name = None
     halves = periods.half_terms(school)
     half = periods.current(halves, today)
     before = periods.previous(halves, half) if half else None
@@ -157,9 +166,10 @@ def _celebration_context(request):
         {
             "today": today,
             "class_of_the_week": celebration.class_of_the_week(school, monday),
-            "term": term,
-            "full_term": celebration.full_attendance(school, term.start, min(term.end, today))
-            if term
+            "over": over,
+            "full_name": full_name,
+            "full_attendance": celebration.full_attendance(school, full_from, today)
+            if full_from and full_from <= today
             else [],
             "improved": celebration.most_improved(
                 school, (before.start, before.end), (half.start, min(half.end, today))
@@ -189,9 +199,9 @@ def celebrate(request):
             [["upn", "name", "class", "sessions"]]
             + [
                 [p.upn, p.name, str(p.registration_group or ""), f.possible]
-                for p, f in context["full_term"]
+                for p, f in context["full_attendance"]
             ],
-            "full-attendance.csv",
+            f"full-attendance-{context['over']}.csv",
         )
     return render(request, "reporting/celebration.html", context)
 
@@ -220,12 +230,12 @@ def certificates(request, kind: str):
             {
                 "title": "100% attendance",
                 "name": p.name,
-                "reason": f"for being in school every day of the {context['term'].name}",
+                "reason": f"for being in school for every session of the {context['full_name']}",
                 "school": school.name,
                 "date": date,
                 "signed_by": signed,
             }
-            for p, _ in context["full_term"]
+            for p, _ in context["full_attendance"]
         ]
     else:
         raise Http404("No certificates of that kind")

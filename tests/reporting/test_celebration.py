@@ -59,3 +59,36 @@ def test_the_celebration_and_today_tables_download_as_csv(client, cast, week, ti
     assert full.splitlines()[0] == "upn,name,class,sessions" and cast.poppy.upn in full
     week_csv = client.get(reverse("reporting_today"), {"format": "csv"}).content.decode()
     assert "Hawthorn,100.0" in week_csv and "Rowan,90.0" in week_csv
+
+
+def test_full_attendance_over_the_term_or_the_school_year(client, cast, week, time_machine):
+    # Poppy was present every session of the week in November; in January she
+    # is present all week too. Sam missed a November morning, then full weeks.
+    january = dt.date(2027, 1, 4)
+    rows = []
+    for pupil in (cast.poppy, cast.sam):
+        for d in range(5):
+            rows += [
+                Mark(
+                    pupil=pupil,
+                    date=january + dt.timedelta(days=d),
+                    session=s,
+                    code="/",
+                    entered_at=timezone.now(),
+                )
+                for s in ("AM", "PM")
+            ]
+    Mark.objects.bulk_create(rows)
+    time_machine.move_to(london(16, 0, january + dt.timedelta(days=4)))
+    client.force_login(cast.helen)
+    term = client.get(reverse("celebration")).content.decode()
+    assert "100% attendance this Spring term 2026/27 (2)" in term
+    year = client.get(reverse("celebration"), {"over": "year"}).content.decode()
+    assert "100% attendance this school year 2026/27 (1)" in year
+    csv_text = client.get(
+        reverse("celebration"), {"over": "year", "format": "csv", "table": "full"}
+    ).content.decode()
+    assert cast.poppy.upn in csv_text and cast.sam.upn not in csv_text
+    pdf = client.get(reverse("certificates", args=["full"]), {"over": "year"})
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Poppy" in text and "Okafor" not in text and "school year 2026/27" in text
