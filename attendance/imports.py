@@ -434,10 +434,10 @@ def export_pupils(pupils: Iterable[Pupil], out: IO[str]) -> None:
             else:
                 value = getattr(p, column)
                 row.append(value.isoformat() if isinstance(value, dt.date) else value or "")
-        writer.writerow([_safe_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     # A cell starting with = + - @ is run as a formula by spreadsheets.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from attendance.models import RegistrationGroup, School, YearGroup
-from attendance.selectors import SUPPRESS_BELOW
 from registers.statistics import (
     CohortFigures,
     cohort_figures_all,
@@ -18,6 +17,7 @@ from registers.statistics import (
 
 from . import charts, periods
 from .models import NationalFigure
+from .suppression import protect, too_small
 
 PUPIL_GROUPS = [
     ("free_school_meals", "true", "Free school meals"),
@@ -31,6 +31,7 @@ PUPIL_GROUPS = [
     ("has_social_worker", "true", "With a social worker"),
     ("young_carer", "true", "Young carers"),
 ]
+NO_CLASS = "none"  # the class key of pupils on roll without a class
 NATIONAL_FOR_GROUP = {
     "Free school meals": "fsm-absence",
     "Not eligible for free school meals": "non-fsm-absence",
@@ -47,11 +48,23 @@ class Row:
     national_absence: float | None = None
     by: str = ""  # the dimension and value behind the row, for staff to drill down
     value: str = ""
-    hidden_with_a_neighbour: bool = False
+    hidden: bool = False  # too small, or hidden so a small neighbour cannot be worked out
+    counts_hidden: bool = False  # persistent/severe absence of 1-4 pupils in a pupil group
+
+    def __post_init__(self):
+        self.hidden = self.hidden or too_small(self.figures.pupils)
+
+    @property
+    def pupils(self) -> int:
+        return self.figures.pupils
 
     @property
     def suppressed(self) -> bool:
-        return self.hidden_with_a_neighbour or 0 < self.figures.pupils < SUPPRESS_BELOW
+        return self.hidden
+
+    @property
+    def too_small(self) -> bool:
+        return too_small(self.figures.pupils)
 
 
 @dataclass
@@ -111,30 +124,23 @@ def governors_dashboard(
         ),
         key=lambda r: r.label,
     )
+    if NO_CLASS in classes:  # pupils on roll without a class still count
+        by_class.append(Row("No class", classes[NO_CLASS], by="registration_group", value=NO_CLASS))
     national = {n.key: float(n.value) for n in NationalFigure.objects.all()}
     groups = []
     for dimension, value, label in PUPIL_GROUPS:
         figures = split[dimension].get(value, CohortFigures())
         groups.append(
-            Row(label, figures, national.get(NATIONAL_FOR_GROUP.get(label, "")), dimension, value)
-        )
-    # Complementary suppression: if one part of a split (FSM / not FSM, the
-    # SEND categories) is hidden, hide the others too, or the hidden figure
-    # could be worked out from the whole school less the rest.
-    for dimension in {r.by for r in groups}:
-        parts = [r for r in groups if r.by == dimension]
-        if len(parts) > 1 and any(r.suppressed for r in parts):
-            for r in parts:
-                r.hidden_with_a_neighbour = True
-    for rows in (by_year, by_class):
-        hidden = [r for r in rows if r.suppressed]
-        if len(hidden) == 1:  # one hidden row is the total less the others
-            visible = sorted(
-                (r for r in rows if not r.suppressed and r.figures.pupils),
-                key=lambda r: r.figures.pupils,
+            Row(
+                label,
+                figures,
+                national.get(f"{period.season}-{NATIONAL_FOR_GROUP.get(label, '')}"),
+                dimension,
+                value,
             )
-            if visible:
-                visible[0].hidden_with_a_neighbour = True
+        )
+    _protect_years_and_classes(split["year_class"], by_year, by_class)
+    _protect_pupil_groups(groups)
     weekly = split["weekly"]
     target = float(school.attendance_target)
     board = Dashboard(
@@ -169,8 +175,33 @@ def governors_dashboard(
     return board
 
 
-def table_rows(board: Dashboard) -> list[list]:
-    """The dashboard's tables as CSV rows (aggregates only; suppressed stay suppressed)."""
+def _protect_years_and_classes(cells: dict, by_year: list[Row], by_class: list[Row]) -> None:
+    """Hide whatever would let a hidden year group or class be worked out."""
+    # cells: "year:class" -> figures, the finest split both tables add up from.
+    filled = [key for key, f in cells.items() if f.pupils]
+    school = {key: 1 for key in filled}
+    rows = [(row, {k: 1 for k in filled if k.split(":")[0] == row.value}) for row in by_year]
+    rows += [(row, {k: 1 for k in filled if k.split(":")[1] == row.value}) for row in by_class]
+    protect(school, rows)
+
+
+def _protect_pupil_groups(groups: list[Row]) -> None:
+    # The parts of a split (FSM / not FSM, the SEND categories) add up to the
+    # school, which is shown, so one hidden part would be the school less the
+    # rest: hide them all. Likewise for 1-4 persistently or severely absent
+    # pupils in a group (a looked-after child's absence is not for governors).
+    for dimension in {r.by for r in groups}:
+        parts = [r for r in groups if r.by == dimension]
+        if len(parts) > 1 and any(r.hidden for r in parts):
+            for r in parts:
+                r.hidden = True
+        if any(too_small(r.figures.persistent) or too_small(r.figures.severe) for r in parts):
+            for r in parts:
+                r.counts_hidden = True
+
+
+def table_rows(board: Dashboard, profile=None) -> list[list]:
+    """Every table of the page as CSV rows (aggregates only; hidden rows stay hidden)."""
     header = [
         "table",
         "group",
@@ -181,27 +212,52 @@ def table_rows(board: Dashboard) -> list[list]:
         "unauthorised %",
         "persistent absence %",
         "severe absence %",
+        "national absence %",
     ]
     rows = [header, ["whole school", board.period.name, *_numbers(Row("", board.overall))]]
+    for compared in (board.previous, board.last_year):
+        if compared:
+            rows.append(["whole school", compared[0], *_numbers(Row("", compared[1]))])
+    rows.append(
+        [
+            "national",
+            f"{board.period.season} figures",
+            *[""] * 2,
+            board.national.get("overall_absence"),
+            *[""] * 2,
+            board.national.get("persistent_absence"),
+            "",
+        ]
+    )
     for table, items in (
         ("year group", board.by_year),
         ("class", board.by_class),
         ("pupil group", board.groups),
     ):
-        rows += [[table, r.label, *_numbers(r)] for r in items]
+        rows += [[table, r.label, *_numbers(r), r.national_absence] for r in items]
+    rows += [["week", f"w/c {monday:%-d %b %Y}", "", rate] for monday, rate in board.weekly]
+    if profile is not None:
+        rows += [
+            ["on roll", f.label, "fewer than 5" if f.suppressed else f.count]
+            for f in profile["groups"]
+        ]
     return rows
 
 
 def _numbers(row: Row) -> list:
     if row.suppressed:
-        return ["fewer than 5"] + [""] * 6
+        return ["fewer than 5" if row.too_small else "hidden"] + [""] * 6
     f = row.figures
+    counts = (
+        ["fewer than 5", "fewer than 5"]
+        if row.counts_hidden
+        else [f.persistent_rate, f.severe_rate]
+    )
     return [
         f.pupils,
         f.attendance_rate,
         f.absence_rate,
         f.authorised_rate,
         f.unauthorised_rate,
-        f.persistent_rate,
-        f.severe_rate,
+        *counts,
     ]

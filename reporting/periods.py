@@ -16,6 +16,7 @@ class Period:
     year: str
     start: dt.date
     end: dt.date
+    half: int | None = None  # 1 or 2 for a half-term, None for a whole term
 
 
 def terms(school: School) -> list[Period]:
@@ -47,6 +48,7 @@ def half_terms(school: School) -> list[Period]:
             h.academic_year.name,
             h.start_date,
             h.end_date,
+            h.half,
         )
         for h in halves.order_by("start_date")
     ]
@@ -66,4 +68,16 @@ def previous(periods: list[Period], period: Period) -> Period | None:
 def same_last_year(periods: list[Period], period: Period) -> Period | None:
     start_year = int(period.year[:4]) - 1
     wanted = f"{start_year}/{str(start_year + 1)[-2:]}"
-    return next((p for p in periods if p.year == wanted and p.season == period.season), None)
+    return next(
+        (
+            p
+            for p in periods
+            if p.year == wanted and p.season == period.season and p.half == period.half
+        ),
+        None,
+    )
+
+
+def halves_of(halves: list[Period], term: Period) -> list[Period]:
+    """The half-terms that make up `term`."""
+    return [h for h in halves if term.start <= h.start and h.end <= term.end]

@@ -64,6 +64,7 @@ def today_view(school: School, now: dt.datetime) -> dict:
         ],
         "next_deadlines": dated[:10],
         "week_by_class": by_class,
+        "target": float(school.attendance_target),
         "severe": severe,
         "today": today,
         "now": now,

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_GET
 
 from attendance import authorizers
 from attendance import selectors as core
+from attendance.imports import safe_cell
 from attendance.pdfs import render_pdf
 from attendance.selectors import current_academic_year
 from registers.models import Mark
 
 from . import celebration, periods, selectors
-from .dashboard import governors_dashboard, table_rows
+from .dashboard import NO_CLASS, governors_dashboard, table_rows
 from .forms import DateRangeForm
 
 
@@ -36,14 +37,16 @@ def _board(request, key: str | None, half: bool = False):
 def governors(request):
     """Governors' termly dashboard: aggregate figures only, never a pupil."""
     school, today, board = _board(request, request.GET.get("term"))
-    if request.GET.get("format") == "csv":
-        return _csv(table_rows(board), f"attendance-{board.period.key}.csv")
     profile = core.roll_profile(school, today)
-    half_term = periods.current(periods.half_terms(school), today)
+    if request.GET.get("format") == "csv":
+        return _csv(table_rows(board, profile), f"attendance-{board.period.key}.csv")
+    halves = [
+        h for h in periods.halves_of(periods.half_terms(school), board.period) if h.start <= today
+    ]
     return render(
         request,
         "reporting/governors.html",
-        {"board": board, "profile": profile, "today": today, "half_term": half_term},
+        {"board": board, "profile": profile, "today": today, "halves": halves},
     )
 
 
@@ -51,7 +54,7 @@ def _csv(rows, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return response
 
 
@@ -254,37 +257,33 @@ def cohort_pupils(request):
     school, today, board = _board(request, request.GET.get("term"))
     by, value = request.GET.get("by", ""), request.GET.get("value", "")
     from attendance.models import Pupil
-    from registers.statistics import DIMENSIONS, figures_by_pupil
+    from registers.statistics import figures_by_pupil
 
-    if by == "absence" and value in ("persistent", "severe"):
-        pupils = Pupil.objects.filter(school=school).select_related("registration_group")
-        figures = figures_by_pupil([p.id for p in pupils], board.period.start, board.end)
-        test = (
-            (lambda f: f.persistently_absent)
-            if value == "persistent"
-            else (lambda f: f.severely_absent)
-        )
-        rows = sorted(
-            ((p, figures[p.id]) for p in pupils if p.id in figures and test(figures[p.id])),
-            key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
-        )
-        return _cohort_response(request, board, by, value, rows)
-    if by not in DIMENSIONS:
-        raise Http404("No such group")
-    lookup = {"registration_group": "registration_group_id"}.get(by, by)
-    if value in ("true", "false"):
-        value = value == "true"
-    elif by == "registration_group" and not value.isdigit():
-        raise Http404("No such class")
+    # Only the figures the dashboard shows can be opened, so a made-up group
+    # is a plain "not found" rather than an error.
+    rows_shown = {(r.by, str(r.value)) for r in board.by_year + board.by_class + board.groups}
+    rows_shown |= {("school", "all"), ("absence", "persistent"), ("absence", "severe")}
+    if (by, value) not in rows_shown:
+        raise Http404("That figure is not on the dashboard.")
     pupils = Pupil.objects.filter(school=school).select_related("registration_group")
-    if by != "school":
-        pupils = pupils.filter(**{lookup: value})
+    if by == "registration_group":
+        pupils = (
+            pupils.filter(registration_group__isnull=True)
+            if value == NO_CLASS
+            else pupils.filter(registration_group_id=int(value))
+        )
+    elif by not in ("school", "absence"):
+        pupils = pupils.filter(**{by: {"true": True, "false": False}.get(value, value)})
     figures = figures_by_pupil([p.id for p in pupils], board.period.start, board.end)
+    wanted = {
+        "persistent": lambda f: f.persistently_absent,
+        "severe": lambda f: f.severely_absent,
+    }.get(value if by == "absence" else "", lambda f: True)
     rows = sorted(
-        ((p, figures[p.id]) for p in pupils if p.id in figures),
+        ((p, figures[p.id]) for p in pupils if p.id in figures and wanted(figures[p.id])),
         key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
     )
-    return _cohort_response(request, board, by, request.GET.get("value", ""), rows)
+    return _cohort_response(request, board, by, value, rows)
 
 
 def _cohort_label(board, by: str, value: str) -> str:

@@ -186,7 +186,7 @@ def test_governors_download_the_tables_and_the_half_term_report(
     ).content.decode()
     assert "class,Hawthorn,6,100.0" in tables and "class,Rowan,fewer than 5" in tables
     # Willow (5) is hidden too, or Rowan would be the whole school less the rest.
-    assert "class,Willow,fewer than 5" in tables
+    assert "class,Willow,hidden," in tables
     assert "Poppy" not in tables and "Okafor" not in tables
     response = client.get(reverse("governors_pdf", args=["2026-27-autumn-2"]))
     text = " ".join(
@@ -216,7 +216,7 @@ def test_a_hidden_group_hides_its_complement(client, cast, term_of_marks, time_m
         reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
     ).content.decode()
     assert "pupil group,Free school meals,fewer than 5" in tables
-    assert "pupil group,Not eligible for free school meals,fewer than 5" in tables
+    assert "pupil group,Not eligible for free school meals,hidden," in tables
 
 
 def test_staff_open_the_persistently_absent_pupils_behind_the_headline(
@@ -232,3 +232,106 @@ def test_staff_open_the_persistently_absent_pupils_behind_the_headline(
     assert "Sam Okafor" in page and "Poppy" not in page  # Sam missed half his sessions
     client.force_login(cast.gwen)
     assert "by=absence" not in client.get(reverse("governors")).content.decode()
+
+
+def test_no_class_or_year_group_gives_away_a_hidden_one(client, cast, term_of_marks, time_machine):
+    """Year 5 is Sam (Rowan, hidden) and Larch: Year 5 less Larch would be Sam."""
+    from attendance.models import RegistrationGroup
+
+    larch = RegistrationGroup.objects.create(
+        academic_year=cast.rowan.academic_year, name="Larch", year_group="5"
+    )
+    larch_pupils = [
+        PupilFactory(school=cast.school, registration_group=larch, year_group="5")
+        for _ in range(10)
+    ]
+    Mark.objects.bulk_create(
+        Mark(pupil=p, date=MON, session=s, code="/", entered_at=timezone.now())
+        for p in larch_pupils
+        for s in ("AM", "PM")
+    )
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    tables = client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+    assert "class,Rowan,fewer than 5" in tables
+    assert "class,Larch,hidden," in tables
+    assert "year group,Year 5,11," in tables  # Sam and Larch together say nothing of Sam
+    page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
+    assert "hidden, so a small group" in page
+
+
+def test_pupils_without_a_class_are_counted_and_protected(
+    client, cast, term_of_marks, time_machine
+):
+    loner = PupilFactory(school=cast.school, registration_group=None, year_group="4")
+    Mark.objects.create(pupil=loner, date=MON, session="AM", code="O", entered_at=timezone.now())
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    tables = client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+    assert "whole school,Autumn term 2026/27,13," in tables
+    assert "class,No class,fewer than 5" in tables
+    client.force_login(cast.helen)
+    page = client.get(
+        reverse("cohort_pupils"), {"term": "2026-27-autumn", "by": "school", "value": "all"}
+    ).content.decode()
+    assert "Pupil" in page and str(loner.legal_first_name) in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"by": "free_school_meals", "value": "yes"},
+        {"by": "registration_group", "value": "²"},
+        {"by": "registration_group", "value": "999999"},
+        {"by": "send", "value": "Q"},
+        {"by": "absence", "value": "sometimes"},
+        {"by": "nonsense", "value": "1"},
+        {"by": "year_group", "value": "12"},
+    ],
+)
+def test_a_bad_drill_down_is_a_clear_not_found(client, cast, term_of_marks, time_machine, query):
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.helen)
+    response = client.get(reverse("cohort_pupils"), {"term": "2026-27-autumn", **query})
+    assert response.status_code == 404
+
+
+def test_a_term_not_yet_started_says_so(client, cast, term_of_marks, time_machine):
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    page = client.get(reverse("governors"), {"term": "2026-27-summer"}).content.decode()
+    assert "This term has not started yet" in page and "starts 12 April 2027" in page
+    assert "Autumn 1 2026/27 report" not in page  # only the chosen term's half-terms
+
+
+def test_the_half_term_report_compares_with_the_same_half_term_last_year(cast):
+    from reporting import periods
+
+    halves = periods.half_terms(cast.school)
+    autumn_2 = next(h for h in halves if h.key == "2026-27-autumn-2")
+    assert periods.same_last_year(halves, autumn_2).key == "2025-26-autumn-2"
+    terms = periods.terms(cast.school)
+    autumn = next(t for t in terms if t.key == "2026-27-autumn")
+    assert periods.same_last_year(terms, autumn).key == "2025-26-autumn"
+    assert [h.key for h in periods.halves_of(halves, autumn)] == [
+        "2026-27-autumn-1",
+        "2026-27-autumn-2",
+    ]
+
+
+def test_pupil_lists_download_without_spreadsheet_formulas(
+    client, cast, term_of_marks, time_machine
+):
+    cast.sam.preferred_first_name = "=HYPERLINK(1)"
+    cast.sam.save()
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.helen)
+    csv_text = client.get(
+        reverse("cohort_pupils"),
+        {"term": "2026-27-autumn", "by": "school", "value": "all", "format": "csv"},
+    ).content.decode()
+    assert ",'=HYPERLINK(1) Okafor," in csv_text

@@ -1,0 +1,64 @@
+import random
+from dataclasses import dataclass
+
+import pytest
+
+from reporting.suppression import _combination, protect, too_small
+
+
+@dataclass(eq=False)
+class R:
+    name: str
+    pupils: int
+    hidden: bool = False
+
+
+def _disclosed(school, rows):
+    shown = [school] + [cells for row, cells in rows if not row.hidden]
+    return [row.name for row, cells in rows if row.hidden and _combination(shown, cells)]
+
+
+def _tables(cells: dict[tuple[str, str], int]):
+    """Year-group rows and class rows over (year, class) cells of given sizes."""
+    rows = []
+    for index in (0, 1):
+        for key in sorted({cell[index] for cell in cells}):
+            mine = {cell: 1 for cell in cells if cell[index] == key}
+            row = R(key, sum(cells[c] for c in mine))
+            row.hidden = too_small(row.pupils)
+            rows.append((row, mine))
+    return {cell: 1 for cell in cells}, rows
+
+
+def test_a_year_of_two_classes_hides_both_when_one_is_small():
+    school, rows = _tables(
+        {("Y3", "Hawthorn"): 6, ("Y3", "Willow"): 5, ("Y5", "Rowan"): 1, ("Y5", "Larch"): 10}
+    )
+    protect(school, rows)
+    hidden = {row.name for row, _ in rows if row.hidden}
+    assert hidden == {"Rowan", "Larch"}
+    assert _disclosed(school, rows) == []
+
+
+def test_a_mixed_class_with_a_split_year():
+    # Oak holds all of Y5 (3 pupils) and part of Y6; Elm holds the rest of Y6.
+    school, rows = _tables({("Y5", "Oak"): 3, ("Y6", "Oak"): 20, ("Y6", "Elm"): 25})
+    protect(school, rows)
+    assert _disclosed(school, rows) == []
+    assert next(r for r, _ in rows if r.name == "Y5").hidden
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_no_hidden_row_can_be_worked_out_from_the_shown_ones(seed):
+    rng = random.Random(seed)
+    years = [f"Y{n}" for n in range(1, rng.randint(2, 7))]
+    classes = [f"C{n}" for n in range(rng.randint(2, 9))]
+    cells = {}
+    for c in classes:
+        for y in rng.sample(years, min(len(years), rng.choice([1, 1, 1, 2]))):
+            cells[(y, c)] = rng.choice([1, 2, 3, 4, 6, 9, 15, 28])
+    school, rows = _tables(cells)
+    before = {row.name for row, _ in rows if row.hidden}
+    protect(school, rows)
+    assert _disclosed(school, rows) == []
+    assert before <= {row.name for row, _ in rows if row.hidden}
