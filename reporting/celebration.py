@@ -18,11 +18,21 @@ class ClassOfTheWeek:
     week_end: dt.date
 
 
+# A class of the week is a class, not a handful of pupils in a small group.
+SMALLEST_CLASS = 5
+# "Most improved" compares half-terms with enough sessions in each to mean it.
+FEWEST_SESSIONS = 20
+
+
 def class_of_the_week(school: School, monday: dt.date) -> ClassOfTheWeek | None:
     friday = monday + dt.timedelta(days=4)
     by_class = cohort_figures(school.id, monday, friday, by="registration_group")
     ranked = sorted(
-        ((k, f) for k, f in by_class.items() if k.isdigit() and f.possible),
+        (
+            (k, f)
+            for k, f in by_class.items()
+            if k.isdigit() and f.possible and f.pupils >= SMALLEST_CLASS
+        ),
         key=lambda kv: (-(kv[1].attendance_rate or 0), -kv[1].pupils),
     )
     if not ranked:
@@ -34,8 +44,15 @@ def class_of_the_week(school: School, monday: dt.date) -> ClassOfTheWeek | None:
 
 
 def full_attendance(school: School, start: dt.date, end: dt.date) -> list[tuple[Pupil, Figures]]:
-    """Pupils present (or at an approved activity) for every possible session."""
-    pupils = {p.id: p for p in pupils_on_roll(school, end).select_related("registration_group")}
+    """Pupils on roll for the whole period and present (or at an approved
+    activity) for every possible session of it: someone who joined last week
+    has not earned a certificate for the term."""
+    pupils = {
+        p.id: p
+        for p in pupils_on_roll(school, end)
+        .filter(admission_date__lte=start)
+        .select_related("registration_group")
+    }
     figures = figures_by_pupil(pupils, start, end)
     return sorted(
         ((pupils[i], f) for i, f in figures.items() if f.possible and f.attending == f.possible),
@@ -60,6 +77,8 @@ def most_improved(
         old = then.get(pupil_id)
         if (
             old
+            and old.possible >= FEWEST_SESSIONS
+            and f.possible >= FEWEST_SESSIONS
             and old.attendance_rate is not None
             and f.attendance_rate is not None
             and f.attendance_rate - old.attendance_rate >= at_least

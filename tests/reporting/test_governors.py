@@ -335,3 +335,23 @@ def test_pupil_lists_download_without_spreadsheet_formulas(
         {"term": "2026-27-autumn", "by": "school", "value": "all", "format": "csv"},
     ).content.decode()
     assert ",'=HYPERLINK(1) Okafor," in csv_text
+
+
+def test_the_stats_command_takes_year_and_pupil_groups_and_writes_csv(cast, term_of_marks):
+    from django.core.management.base import CommandError
+
+    cast.sam.free_school_meals = True
+    cast.sam.save()
+    out = io.StringIO()
+    common = ["attendance_stats", "--from", "2026-11-02", "--to", "2026-11-13"]
+    call_command(*common, "--group", "free_school_meals=true", "--format", "csv", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("school,group,from,to,pupils,possible")
+    assert ",free_school_meals=true,2026-11-02,2026-11-13,1,20," in lines[1]
+    out = io.StringIO()
+    call_command(*common, "--group", "Year 5", stdout=out)
+    assert json.loads(out.getvalue())["pupils"] == 1
+    with pytest.raises(CommandError, match="No pupil group 'fsm'"):
+        call_command(*common, "--group", "fsm=true")
+    with pytest.raises(CommandError, match="No class or year group called 'Oak'"):
+        call_command(*common, "--group", "Oak")

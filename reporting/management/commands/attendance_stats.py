@@ -1,12 +1,21 @@
 import csv
 import datetime as dt
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from attendance.models import Pupil, School
+from attendance.models import Pupil, School, YearGroup
 from registers.statistics import cohort_figures
+
+PUPIL_GROUPS = {
+    "free_school_meals",
+    "pupil_premium",
+    "send",
+    "eal",
+    "looked_after",
+    "has_social_worker",
+    "young_carer",
+}
 
 FIELDS = [
     "pupils",
@@ -35,7 +44,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="start", required=True, help="YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, help="YYYY-MM-DD")
-        parser.add_argument("--group", help="a class name, or a year group such as 4, R or N")
+        parser.add_argument(
+            "--group",
+            help="a class name (Cedar), a year group (4, Y4, R or N) or a pupil group "
+            "(free_school_meals=true, pupil_premium=true, send=K, send=E, eal=true, "
+            "looked_after=true, has_social_worker=true, young_carer=true)",
+        )
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--school", help="the school's URN (needed only with several schools)")
 
@@ -52,13 +66,7 @@ class Command(BaseCommand):
         the_school = schools.get()
         pupil_ids = None
         if group:
-            pupils = Pupil.objects.filter(school=the_school)
-            chosen = pupils.filter(registration_group__name__iexact=group) or pupils.filter(
-                year_group=group.upper().removeprefix("Y")
-            )
-            if not chosen:
-                raise CommandError(f"No class or year group called {group!r}.")
-            pupil_ids = list(chosen.values_list("id", flat=True))
+            pupil_ids = list(_pupils_in(the_school, group).values_list("id", flat=True))
         figures = cohort_figures(the_school.id, start_date, end_date, pupil_ids=pupil_ids).get(
             "all"
         )
@@ -73,6 +81,31 @@ class Command(BaseCommand):
         if format == "json":
             self.stdout.write(json.dumps(row, indent=2))
         else:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(row))
+            writer = csv.DictWriter(self.stdout, fieldnames=list(row))
             writer.writeheader()
             writer.writerow(row)
+
+
+def _pupils_in(school: School, group: str):
+    pupils = Pupil.objects.filter(school=school)
+    if "=" in group:
+        field, _, value = group.partition("=")
+        field, value = field.strip(), value.strip()
+        if field not in PUPIL_GROUPS:
+            raise CommandError(
+                f"No pupil group {field!r}: use one of {', '.join(sorted(PUPIL_GROUPS))}."
+            )
+        if field == "send":
+            if value.upper() not in Pupil.SEND.values:
+                raise CommandError(f"send is one of {', '.join(Pupil.SEND.values)}.")
+            return pupils.filter(send=value.upper())
+        if value.lower() not in ("true", "false"):
+            raise CommandError(f"{field} is true or false.")
+        return pupils.filter(**{field: value.lower() == "true"})
+    by_class = pupils.filter(registration_group__name__iexact=group)
+    if by_class.exists():
+        return by_class
+    year = group.upper().removeprefix("YEAR").removeprefix("Y").strip()
+    if year in YearGroup.values:
+        return pupils.filter(year_group=year)
+    raise CommandError(f"No class or year group called {group!r}.")
