@@ -147,7 +147,17 @@ DIMENSIONS = {
     "looked_after": "p.looked_after::text",
     "has_social_worker": "p.has_social_worker::text",
     "young_carer": "p.young_carer::text",
+    # The DfE's national figures count pupils aged 5 to 15 at the start of the
+    # school year (31 August), so a like-for-like line leaves out nursery and
+    # most of reception.
+    "aged_5_to_15": "(p.date_of_birth <= %(age_on)s::date - interval '5 years' "
+    "AND p.date_of_birth > %(age_on)s::date - interval '16 years')::text",
 }
+
+
+def age_on(start: dt.date) -> dt.date:
+    """The 31 August that starts the school year of `start`, when ages are taken."""
+    return dt.date(start.year if start.month >= 9 else start.year - 1, 8, 31)
 
 
 def cohort_figures(
@@ -176,6 +186,7 @@ def cohort_figures(
         "school": school_id,
         "start": start,
         "end": end,
+        "age_on": age_on(start),
         "possible": list(POSSIBLE),
         "attending": list(ATTENDING),
         "authorised": list(AUTHORISED),
@@ -312,6 +323,7 @@ def cohort_figures_all(
         "school": school_id,
         "start": start,
         "end": end,
+        "age_on": age_on(start),
         "first_full": first_full,
         "after_full": after_full,
         **{f"edge{n}_from": a for n, (a, _) in enumerate(edge_ranges)},

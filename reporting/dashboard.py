@@ -84,6 +84,10 @@ class Dashboard:
     year_chart: str = ""
     trend_chart: str = ""
     terms: list[periods.Period] = field(default_factory=list)
+    # Pupils aged 5-15 on 31 August, as the DfE's national figures count them;
+    # None when that is every pupil, or would leave out fewer than 5.
+    aged_5_to_15: CohortFigures | None = None
+    regrouped: bool = False  # a past term, grouped by the pupils' details today
 
 
 def _overall(school: School, period: periods.Period | None, today: dt.date):
@@ -160,6 +164,8 @@ def governors_dashboard(
             "persistent_absence": national.get(f"{period.season}-persistent-absence"),
         },
         terms=all_terms,
+        aged_5_to_15=_like_the_dfe(overall, split["aged_5_to_15"].get("true")),
+        regrouped=period.end < today,
     )
     board.year_chart = charts.bar_chart(
         [
@@ -173,6 +179,13 @@ def governors_dashboard(
         [(f"{monday:%-d %b}", rate) for monday, rate in weekly], target, "Attendance week by week"
     )
     return board
+
+
+def _like_the_dfe(overall: CohortFigures, aged: CohortFigures | None) -> CohortFigures | None:
+    left_out = overall.pupils - (aged.pupils if aged else 0)
+    if aged is None or left_out == 0 or too_small(left_out):
+        return None
+    return aged
 
 
 def _protect_years_and_classes(cells: dict, by_year: list[Row], by_class: list[Row]) -> None:
@@ -215,6 +228,10 @@ def table_rows(board: Dashboard, profile=None) -> list[list]:
         "national absence %",
     ]
     rows = [header, ["whole school", board.period.name, *_numbers(Row("", board.overall))]]
+    if board.aged_5_to_15:
+        rows.append(
+            ["whole school aged 5-15", board.period.name, *_numbers(Row("", board.aged_5_to_15))]
+        )
     for compared in (board.previous, board.last_year):
         if compared:
             rows.append(["whole school", compared[0], *_numbers(Row("", compared[1]))])

@@ -355,3 +355,39 @@ def test_the_stats_command_takes_year_and_pupil_groups_and_writes_csv(cast, term
         call_command(*common, "--group", "fsm=true")
     with pytest.raises(CommandError, match="No class or year group called 'Oak'"):
         call_command(*common, "--group", "Oak")
+
+
+@pytest.mark.parametrize("nursery", [1, 6])
+def test_a_like_for_like_line_of_pupils_aged_5_to_15(
+    client, cast, term_of_marks, time_machine, nursery
+):
+    # Three-year-olds count in the school's figures but not in the DfE's.
+    little = [
+        PupilFactory(school=cast.school, year_group="N", date_of_birth=dt.date(2023, 3, 1))
+        for _ in range(nursery)
+    ]
+    Mark.objects.bulk_create(
+        Mark(pupil=p, date=MON, session="AM", code="X", entered_at=timezone.now()) for p in little
+    )
+    Mark.objects.bulk_create(
+        Mark(
+            pupil=p,
+            date=MON + dt.timedelta(days=1),
+            session="AM",
+            code="O",
+            entered_at=timezone.now(),
+        )
+        for p in little
+    )
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    tables = client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+    assert f"whole school,Autumn term 2026/27,{12 + nursery}," in tables
+    if nursery < 5:  # the school less the aged 5-15 would be a few small children
+        assert "aged 5-15" not in tables
+    else:
+        assert "whole school aged 5-15,Autumn term 2026/27,12," in tables
+        page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
+        assert "Aged 5–15" in page
