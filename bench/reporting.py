@@ -3,7 +3,8 @@
     .venv/bin/python bench/reporting.py [--runs 20]
 
 Uses the trust built by bench/thresholds.py (run that first): its first
-school has 2,000 pupils with every session of 2025/26 marked. Prints the
+school has 2,000 pupils with every session of 2025/26 marked, given year
+groups R-6, 67 classes (one of 3 pupils) and pupil-group flags on first use. Prints the
 median and p95 server time of the governors' page for each term as a
 governor gets it (through Django's test client: figures, charts, template),
 its SQL query count, and the time of one hand-written SQL aggregate of the
@@ -13,6 +14,7 @@ spring term's whole-school figures, with the ratio.
 import argparse
 import datetime as dt
 import os
+import random
 import statistics
 import sys
 import time
@@ -36,7 +38,7 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from attendance.models import School, User  # noqa: E402
+from attendance.models import AcademicYear, Pupil, RegistrationGroup, School, User  # noqa: E402
 from attendance.roles import Role  # noqa: E402
 from reporting import periods  # noqa: E402
 
@@ -46,6 +48,57 @@ SELECT count(*) FILTER (WHERE m.code IN ('/', '\\\\', 'L', 'K', 'V', 'P', 'W', '
 FROM registers_mark m JOIN attendance_pupil p ON p.id = m.pupil_id
 WHERE p.school_id = %s AND m.date BETWEEN %s AND %s
 """
+
+
+def shape_school(school: School) -> None:
+    """Give the trust's bare pupils a primary school's shape, once: year groups
+    R to 6 with dates of birth to match, classes of about 30 (and one of 3, so
+    suppression has work to do), and pupil-group flags at typical rates."""
+    if RegistrationGroup.objects.filter(academic_year__school=school).exists():
+        return
+    year = AcademicYear.objects.filter(school=school).order_by("-start_date").first()
+    rng = random.Random(6)
+    pupils = list(school.pupils.order_by("id"))
+    years = ["R", "1", "2", "3", "4", "5", "6"]
+    per_year = len(pupils) // len(years)
+    for y, code in enumerate(years):
+        cohort = pupils[y * per_year : (y + 1) * per_year] if y < 6 else pupils[6 * per_year :]
+        sizes = [30] * (len(cohort) // 30) + ([len(cohort) % 30] if len(cohort) % 30 else [])
+        if code == "6":
+            sizes[-1:] = [sizes[-1] - 3, 3] if sizes[-1] > 3 else sizes[-1:]
+        start = 0
+        for n, size in enumerate(sizes):
+            group = RegistrationGroup.objects.create(
+                academic_year=year, name=f"{code}{chr(65 + n)}", year_group=code
+            )
+            for pupil in cohort[start : start + size]:
+                pupil.registration_group = group
+                pupil.year_group = code
+                pupil.date_of_birth = dt.date(2020 - y, 1 + rng.randrange(12), 1)
+                pupil.free_school_meals = rng.random() < 0.24
+                pupil.pupil_premium = pupil.free_school_meals or rng.random() < 0.05
+                pupil.send = "E" if rng.random() < 0.03 else ("K" if rng.random() < 0.13 else "N")
+                pupil.eal = rng.random() < 0.2
+                pupil.looked_after = rng.random() < 0.005
+                pupil.has_social_worker = rng.random() < 0.03
+                pupil.young_carer = rng.random() < 0.01
+            start += size
+    Pupil.objects.bulk_update(
+        pupils,
+        [
+            "registration_group",
+            "year_group",
+            "date_of_birth",
+            "free_school_meals",
+            "pupil_premium",
+            "send",
+            "eal",
+            "looked_after",
+            "has_social_worker",
+            "young_carer",
+        ],
+        batch_size=500,
+    )
 
 
 def time_page(client, url: str, runs: int) -> tuple[list[float], int]:
@@ -74,6 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)  # the trust may predate the reporting tables
     school = School.objects.order_by("id").first()
+    shape_school(school)
     terms = periods.terms(school)
     pupils = school.pupils.count()
     setup_test_environment()  # the test client's host name

@@ -33,38 +33,51 @@ def too_small(pupils: int) -> bool:
     return 0 < pupils < SUPPRESS_BELOW
 
 
-def _combination(
-    vectors: Sequence[dict[Hashable, int]], target: dict[Hashable, int]
-) -> list[Fraction] | None:
-    """Coefficients c with sum(c[i] * vectors[i]) == target, or None if there are none."""
-    cells = sorted({c for v in vectors for c in v} | set(target), key=str)
-    # One equation per cell, one unknown per vector: Gauss-Jordan over the rationals.
-    rows = [
-        [Fraction(v.get(cell, 0)) for v in vectors] + [Fraction(target.get(cell, 0))]
-        for cell in cells
-    ]
-    n = len(vectors)
-    pivots = []
-    r = 0
-    for col in range(n):
-        pivot = next((i for i in range(r, len(rows)) if rows[i][col] != 0), None)
-        if pivot is None:
-            continue
-        rows[r], rows[pivot] = rows[pivot], rows[r]
-        lead = rows[r][col]
-        rows[r] = [x / lead for x in rows[r]]
-        for i in range(len(rows)):
-            if i != r and rows[i][col] != 0:
-                factor = rows[i][col]
-                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[r], strict=True)]
-        pivots.append(col)
-        r += 1
-    if any(all(x == 0 for x in row[:n]) and row[n] != 0 for row in rows):
-        return None  # inconsistent: the target is not a combination
-    solution = [Fraction(0)] * n
-    for i, col in enumerate(pivots):
-        solution[col] = rows[i][n]
-    return solution
+class Span:
+    """The combinations of some sparse vectors (cell -> coefficient), kept in
+    echelon form so that testing another vector costs a few dictionary sums."""
+
+    def __init__(self, vectors: Sequence[dict[Hashable, int]]):
+        # pivot cell -> (vector with 1 at the pivot, which inputs make it up)
+        self.basis: list[tuple[Hashable, dict, dict]] = []
+        for i, vector in enumerate(vectors):
+            rest, used = self._reduce({c: Fraction(x) for c, x in vector.items() if x}, {i: 1})
+            if rest:
+                pivot = next(iter(rest))
+                lead = rest[pivot]
+                self.basis.append(
+                    (
+                        pivot,
+                        {c: x / lead for c, x in rest.items()},
+                        {j: x / lead for j, x in used.items()},
+                    )
+                )
+
+    def _reduce(self, vector: dict, used: dict) -> tuple[dict, dict]:
+        # Each basis vector is zero at the pivots before it, so one pass in
+        # order clears every pivot.
+        for pivot, base, made_of in self.basis:
+            factor = vector.get(pivot)
+            if not factor:
+                continue
+            for cell, x in base.items():
+                value = vector.get(cell, 0) - factor * x
+                if value:
+                    vector[cell] = value
+                else:
+                    vector.pop(cell, None)
+            for j, x in made_of.items():
+                value = used.get(j, 0) - factor * x
+                if value:
+                    used[j] = value
+                else:
+                    used.pop(j, None)
+        return vector, used
+
+    def combination(self, target: dict[Hashable, int]) -> set[int] | None:
+        """The inputs that add up to `target`, or None if no combination does."""
+        rest, used = self._reduce({c: Fraction(x) for c, x in target.items() if x}, {})
+        return None if rest else set(used)
 
 
 def protect(school: dict[Hashable, int], rows: list[tuple[Hideable, dict[Hashable, int]]]) -> None:
@@ -77,13 +90,12 @@ def protect(school: dict[Hashable, int], rows: list[tuple[Hideable, dict[Hashabl
     rows = [(row, cells) for row, cells in rows if row.pupils]
     while True:
         shown = [(row, cells) for row, cells in rows if not row.hidden]
-        vectors = [school] + [cells for _, cells in shown]
+        span = Span([school] + [cells for _, cells in shown])
         for row, cells in rows:
             if not row.hidden:
                 continue
-            solution = _combination(vectors, cells)
-            # Coefficient 0 is the school, which stays shown whatever it costs.
-            used = [shown[i - 1][0] for i, c in enumerate(solution or []) if i > 0 and c != 0]
+            # Input 0 is the school, which stays shown whatever it costs.
+            used = [shown[i - 1][0] for i in span.combination(cells) or () if i > 0]
             if used:
                 min(used, key=lambda r: r.pupils).hidden = True
                 break
