@@ -49,7 +49,10 @@ class Row:
     by: str = ""  # the dimension and value behind the row, for staff to drill down
     value: str = ""
     hidden: bool = False  # too small, or hidden so a small neighbour cannot be worked out
-    counts_hidden: bool = False  # persistent/severe absence of 1-4 pupils in a pupil group
+    # Persistent or severe absence of 1-4 pupils in a pupil group: itself a
+    # group under 5 (a looked-after child's absence is not for governors).
+    persistent_hidden: bool = False
+    severe_hidden: bool = False
 
     def __post_init__(self):
         self.hidden = self.hidden or too_small(self.figures.pupils)
@@ -202,15 +205,18 @@ def _protect_pupil_groups(groups: list[Row]) -> None:
     # The parts of a split (FSM / not FSM, the SEND categories) add up to the
     # school, which is shown, so one hidden part would be the school less the
     # rest: hide them all. Likewise for 1-4 persistently or severely absent
-    # pupils in a group (a looked-after child's absence is not for governors).
+    # pupils in any part.
     for dimension in {r.by for r in groups}:
         parts = [r for r in groups if r.by == dimension]
         if len(parts) > 1 and any(r.hidden for r in parts):
             for r in parts:
                 r.hidden = True
-        if any(too_small(r.figures.persistent) or too_small(r.figures.severe) for r in parts):
+        if any(too_small(r.figures.persistent) for r in parts):
             for r in parts:
-                r.counts_hidden = True
+                r.persistent_hidden = True
+        if any(too_small(r.figures.severe) for r in parts):
+            for r in parts:
+                r.severe_hidden = True
 
 
 def table_rows(board: Dashboard, profile=None) -> list[list]:
@@ -265,11 +271,10 @@ def _numbers(row: Row) -> list:
     if row.suppressed:
         return ["fewer than 5" if row.too_small else "hidden"] + [""] * 6
     f = row.figures
-    counts = (
-        ["fewer than 5", "fewer than 5"]
-        if row.counts_hidden
-        else [f.persistent_rate, f.severe_rate]
-    )
+    counts = [
+        "fewer than 5" if row.persistent_hidden else f.persistent_rate,
+        "fewer than 5" if row.severe_hidden else f.severe_rate,
+    ]
     return [
         f.pupils,
         f.attendance_rate,

@@ -391,3 +391,30 @@ def test_a_like_for_like_line_of_pupils_aged_5_to_15(
         assert "whole school aged 5-15,Autumn term 2026/27,12," in tables
         page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
         assert "Aged 5–15" in page
+
+
+def test_one_persistently_absent_pupil_in_a_pupil_group_is_not_shown(
+    client, cast, term_of_marks, time_machine
+):
+    from attendance.models import Pupil
+
+    # Sam (half his sessions missed) and four Zedds speak English as an additional language.
+    Pupil.objects.filter(legal_surname="Zedd").update(eal=True)
+    cast.sam.eal = True
+    cast.sam.save()
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    tables = client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+    eal = next(line for line in tables.splitlines() if ",English as an additional" in line)
+    assert eal.split(",")[2:] == [
+        "6",
+        "91.7",
+        "8.3",
+        "8.3",
+        "0.0",
+        "fewer than 5",
+        "fewer than 5",
+        "",
+    ]
