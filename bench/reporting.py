@@ -41,6 +41,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from attendance.models import AcademicYear, Pupil, RegistrationGroup, School, User  # noqa: E402
 from attendance.roles import Role  # noqa: E402
 from reporting import periods  # noqa: E402
+from reporting.dashboard import PUPIL_GROUPS  # noqa: E402
+
+FLAGS = sorted({dimension for dimension, _, _ in PUPIL_GROUPS})
 
 HAND_SQL = """
 SELECT count(*) FILTER (WHERE m.code IN ('/', '\\\\', 'L', 'K', 'V', 'P', 'W', 'B', 'J'))::float
@@ -85,18 +88,7 @@ def shape_school(school: School) -> None:
             start += size
     Pupil.objects.bulk_update(
         pupils,
-        [
-            "registration_group",
-            "year_group",
-            "date_of_birth",
-            "free_school_meals",
-            "pupil_premium",
-            "send",
-            "eal",
-            "looked_after",
-            "has_social_worker",
-            "young_carer",
-        ],
+        ["registration_group", "year_group", "date_of_birth", *FLAGS],
         batch_size=500,
     )
 

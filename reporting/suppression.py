@@ -60,24 +60,24 @@ class Span:
             factor = vector.get(pivot)
             if not factor:
                 continue
-            for cell, x in base.items():
-                value = vector.get(cell, 0) - factor * x
-                if value:
-                    vector[cell] = value
-                else:
-                    vector.pop(cell, None)
-            for j, x in made_of.items():
-                value = used.get(j, 0) - factor * x
-                if value:
-                    used[j] = value
-                else:
-                    used.pop(j, None)
+            _subtract(vector, base, factor)
+            _subtract(used, made_of, factor)
         return vector, used
 
     def combination(self, target: dict[Hashable, int]) -> set[int] | None:
         """The inputs that add up to `target`, or None if no combination does."""
         rest, used = self._reduce({c: Fraction(x) for c, x in target.items() if x}, {})
         return None if rest else set(used)
+
+
+def _subtract(vector: dict, other: dict, factor: Fraction) -> None:
+    """vector -= factor * other, keeping only non-zero entries."""
+    for key, x in other.items():
+        value = vector.get(key, 0) - factor * x
+        if value:
+            vector[key] = value
+        else:
+            vector.pop(key, None)
 
 
 def protect(school: dict[Hashable, int], rows: list[tuple[Hideable, dict[Hashable, int]]]) -> None:

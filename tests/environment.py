@@ -4,11 +4,20 @@ The suite runs with development settings whatever the shell exports, so a
 plain `pytest` behaves like `make test`.
 """
 
+import hashlib
 import os
+from pathlib import Path
 
 os.environ["DEBUG"] = "true"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ["EMAIL_URL"] = "consolemail://"
-# A Redis database of its own, so a `make run` worker never takes a test's job.
-os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Two checkouts testing at once on one machine (a clean clone in CI beside a
+# working copy) must not share a test database or a job queue: both are named
+# after the checkout. Redis databases 8-15, so a `make run` worker on 0 never
+# takes a test's job.
+_checkout = int(hashlib.sha1(str(Path(__file__).resolve().parent.parent).encode()).hexdigest(), 16)
+os.environ.setdefault("TEST_DATABASE_NAME", f"test_rollcall_{_checkout % 16**8:08x}")
+os.environ["REDIS_URL"] = os.environ.get(
+    "TEST_REDIS_URL", f"redis://127.0.0.1:6379/{8 + _checkout % 8}"
+)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -50,6 +50,15 @@ def term_of_marks(cast):
     Mark.objects.bulk_create(rows)
 
 
+def _governors_csv(client, cast, time_machine) -> str:
+    """The autumn term's tables as a governor downloads them, at 4pm on 2 November."""
+    time_machine.move_to(london(16, 0))
+    client.force_login(cast.gwen)
+    return client.get(
+        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+    ).content.decode()
+
+
 def test_governors_see_figures_charts_and_no_pupil(client, cast, term_of_marks, time_machine):
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
@@ -179,11 +188,7 @@ def test_staff_drill_down_to_the_pupils_behind_a_figure_and_governors_cannot(
 def test_governors_download_the_tables_and_the_half_term_report(
     client, cast, term_of_marks, time_machine
 ):
-    time_machine.move_to(london(16, 0))
-    client.force_login(cast.gwen)
-    tables = client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
-    ).content.decode()
+    tables = _governors_csv(client, cast, time_machine)
     assert "class,Hawthorn,6,100.0" in tables and "class,Rowan,fewer than 5" in tables
     # Willow (5) is hidden too, or Rowan would be the whole school less the rest.
     assert "class,Willow,hidden," in tables
@@ -210,11 +215,7 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 def test_a_hidden_group_hides_its_complement(client, cast, term_of_marks, time_machine):
     cast.poppy.free_school_meals = True  # one FSM pupil: hidden, so "not FSM" must hide too
     cast.poppy.save()
-    time_machine.move_to(london(16, 0))
-    client.force_login(cast.gwen)
-    tables = client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
-    ).content.decode()
+    tables = _governors_csv(client, cast, time_machine)
     assert "pupil group,Free school meals,fewer than 5" in tables
     assert "pupil group,Not eligible for free school meals,hidden," in tables
 
@@ -250,11 +251,7 @@ def test_no_class_or_year_group_gives_away_a_hidden_one(client, cast, term_of_ma
         for p in larch_pupils
         for s in ("AM", "PM")
     )
-    time_machine.move_to(london(16, 0))
-    client.force_login(cast.gwen)
-    tables = client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
-    ).content.decode()
+    tables = _governors_csv(client, cast, time_machine)
     assert "class,Rowan,fewer than 5" in tables
     assert "class,Larch,hidden," in tables
     assert "year group,Year 5,11," in tables  # Sam and Larch together say nothing of Sam
@@ -267,11 +264,7 @@ def test_pupils_without_a_class_are_counted_and_protected(
 ):
     loner = PupilFactory(school=cast.school, registration_group=None, year_group="4")
     Mark.objects.create(pupil=loner, date=MON, session="AM", code="O", entered_at=timezone.now())
-    time_machine.move_to(london(16, 0))
-    client.force_login(cast.gwen)
-    tables = client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
-    ).content.decode()
+    tables = _governors_csv(client, cast, time_machine)
     assert "whole school,Autumn term 2026/27,13," in tables
     assert "class,No class,fewer than 5" in tables
     client.force_login(cast.helen)
@@ -379,11 +372,7 @@ def test_a_like_for_like_line_of_pupils_aged_5_to_15(
         )
         for p in little
     )
-    time_machine.move_to(london(16, 0))
-    client.force_login(cast.gwen)
-    tables = client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
-    ).content.decode()
+    tables = _governors_csv(client, cast, time_machine)
     assert f"whole school,Autumn term 2026/27,{12 + nursery}," in tables
     if nursery < 5:  # the school less the aged 5-15 would be a few small children
         assert "aged 5-15" not in tables
@@ -402,11 +391,7 @@ def test_one_persistently_absent_pupil_in_a_pupil_group_is_not_shown(
     Pupil.objects.filter(legal_surname="Zedd").update(eal=True)
     cast.sam.eal = True
     cast.sam.save()
-    time_machine.move_to(london(16, 0))
-    client.force_login(cast.gwen)
-    tables = client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
-    ).content.decode()
+    tables = _governors_csv(client, cast, time_machine)
     eal = next(line for line in tables.splitlines() if ",English as an additional" in line)
     assert eal.split(",")[2:] == [
         "6",

@@ -6,16 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from attendance.models import Pupil, School, YearGroup
 from registers.statistics import cohort_figures
+from reporting.dashboard import PUPIL_GROUPS as DASHBOARD_GROUPS
 
-PUPIL_GROUPS = {
-    "free_school_meals",
-    "pupil_premium",
-    "send",
-    "eal",
-    "looked_after",
-    "has_social_worker",
-    "young_carer",
-}
+PUPIL_GROUPS = {dimension for dimension, _, _ in DASHBOARD_GROUPS}
 
 FIELDS = [
     "pupils",
