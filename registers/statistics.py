@@ -138,8 +138,11 @@ DIMENSIONS = {
     "school": "'all'",
     "year_group": "p.year_group",
     "registration_group": "coalesce(p.registration_group_id::text, 'none')",
-    # The finest split both of the above add up from, for small-group suppression.
-    "year_class": "p.year_group || ':' || coalesce(p.registration_group_id::text, 'none')",
+    # The finest split that the year groups, the classes and the pupils aged
+    # 5-15 (below) all add up from, for small-group suppression.
+    "cell": "p.year_group || ':' || coalesce(p.registration_group_id::text, 'none') || ':' || "
+    "(p.date_of_birth <= %(age_on)s::date - interval '5 years' "
+    "AND p.date_of_birth > %(age_on)s::date - interval '16 years')::text",
     "free_school_meals": "p.free_school_meals::text",
     "pupil_premium": "p.pupil_premium::text",
     "send": "p.send",

@@ -17,7 +17,7 @@ from registers.statistics import (
 
 from . import charts, periods
 from .models import NationalFigure
-from .suppression import protect, too_small
+from .suppression import SUPPRESS_BELOW, protect, small_sets, too_small
 
 PUPIL_GROUPS = [
     ("free_school_meals", "true", "Free school meals"),
@@ -91,6 +91,7 @@ class Dashboard:
     # None when that is every pupil, or would leave out fewer than 5.
     aged_5_to_15: CohortFigures | None = None
     regrouped: bool = False  # a past term, grouped by the pupils' details today
+    school_hidden: bool = False  # fewer than 5 pupils in the whole period
 
 
 def _overall(school: School, period: periods.Period | None, today: dt.date):
@@ -146,8 +147,12 @@ def governors_dashboard(
                 value,
             )
         )
-    _protect_years_and_classes(split["year_class"], by_year, by_class)
-    _protect_pupil_groups(groups)
+    aged = _aged_5_to_15(overall, split["aged_5_to_15"].get("true"))
+    _protect_school_tables(split["cell"], by_year, by_class, aged)
+    _protect_pupil_groups(groups, overall)
+    if too_small(overall.pupils):  # a handful of pupils: nothing can be shown
+        for row in by_year + by_class + groups:
+            row.hidden = True
     weekly = split["weekly"]
     target = float(school.attendance_target)
     board = Dashboard(
@@ -167,7 +172,8 @@ def governors_dashboard(
             "persistent_absence": national.get(f"{period.season}-persistent-absence"),
         },
         terms=all_terms,
-        aged_5_to_15=_like_the_dfe(overall, split["aged_5_to_15"].get("true")),
+        aged_5_to_15=aged.figures if aged and not aged.hidden else None,
+        school_hidden=too_small(overall.pupils),
         regrouped=period.end < today,
     )
     board.year_chart = charts.bar_chart(
@@ -184,39 +190,55 @@ def governors_dashboard(
     return board
 
 
-def _like_the_dfe(overall: CohortFigures, aged: CohortFigures | None) -> CohortFigures | None:
-    left_out = overall.pupils - (aged.pupils if aged else 0)
-    if aged is None or left_out == 0 or too_small(left_out):
+def _aged_5_to_15(overall: CohortFigures, aged: CohortFigures | None) -> Row | None:
+    """The like-for-like column, unless it is every pupil (nothing to compare)."""
+    if aged is None or aged.pupils == overall.pupils:
         return None
-    return aged
+    return Row("Aged 5-15", aged, by="aged_5_to_15", value="true")
 
 
-def _protect_years_and_classes(cells: dict, by_year: list[Row], by_class: list[Row]) -> None:
-    """Hide whatever would let a hidden year group or class be worked out."""
-    # cells: "year:class" -> figures, the finest split both tables add up from.
-    filled = [key for key, f in cells.items() if f.pupils]
-    school = {key: 1 for key in filled}
-    rows = [(row, {k: 1 for k in filled if k.split(":")[0] == row.value}) for row in by_year]
-    rows += [(row, {k: 1 for k in filled if k.split(":")[1] == row.value}) for row in by_class]
-    protect(school, rows)
+def _protect_school_tables(
+    cells: dict, by_year: list[Row], by_class: list[Row], aged: Row | None
+) -> None:
+    """Hide whatever would let a small group be worked out from the year-group
+    and class tables and the aged 5-15 column: a hidden row, or a few pupils
+    that no row shows (the two Year 3s in a Year 3/4 class, say)."""
+    # cells: "year:class:aged" -> figures, the finest split all three add up from.
+    filled = {key: f.pupils for key, f in cells.items() if f.pupils}
+    parts = {key: key.split(":") for key in filled}
+
+    def of(index: int, value: str) -> dict:
+        return {key: 1 for key, p in parts.items() if p[index] == value}
+
+    rows = [(row, of(0, row.value)) for row in by_year]
+    rows += [(row, of(1, row.value)) for row in by_class]
+    if aged is not None:
+        rows.append((aged, of(2, "true")))
+    protect({key: 1 for key in filled}, rows, small_sets(filled))
 
 
-def _protect_pupil_groups(groups: list[Row]) -> None:
+def _protect_pupil_groups(groups: list[Row], overall: CohortFigures) -> None:
     # The parts of a split (FSM / not FSM, the SEND categories) add up to the
     # school, which is shown, so one hidden part would be the school less the
-    # rest: hide them all. Likewise for 1-4 persistently or severely absent
-    # pupils in any part.
+    # rest: hide them all. A group shown alone (EAL, looked-after...) is
+    # hidden when the pupils outside it are 1-4, for the same reason.
+    # Persistent and severe absence are hidden when 1-4 pupils of a part are
+    # persistently (severely) absent, or all of them are, or all but 1-4.
     for dimension in {r.by for r in groups}:
         parts = [r for r in groups if r.by == dimension]
-        if len(parts) > 1 and any(r.hidden for r in parts):
+        outside = overall.pupils - sum(r.pupils for r in parts)
+        if any(r.hidden for r in parts) or (outside and too_small(outside)):
             for r in parts:
                 r.hidden = True
-        if any(too_small(r.figures.persistent) for r in parts):
-            for r in parts:
-                r.persistent_hidden = True
-        if any(too_small(r.figures.severe) for r in parts):
-            for r in parts:
-                r.severe_hidden = True
+        for measure in ("persistent", "severe"):
+            absent = [getattr(r.figures, measure) for r in parts]
+            if outside:  # the rest of the school is a part too
+                absent.append(getattr(overall, measure) - sum(absent))
+            # "All but one of them" says as much as "one of them", and "all" more.
+            others = [r.pupils - n for r, n in zip(parts, absent, strict=False) if n]
+            if any(too_small(n) for n in absent) or any(n < SUPPRESS_BELOW for n in others):
+                for r in parts:
+                    setattr(r, f"{measure}_hidden", True)
 
 
 def table_rows(board: Dashboard, profile=None) -> list[list]:
@@ -233,6 +255,8 @@ def table_rows(board: Dashboard, profile=None) -> list[list]:
         "severe absence %",
         "national absence %",
     ]
+    if board.school_hidden:
+        return [header, ["whole school", board.period.name, "fewer than 5"]]
     rows = [header, ["whole school", board.period.name, *_numbers(Row("", board.overall))]]
     if board.aged_5_to_15:
         rows.append(

@@ -80,20 +80,46 @@ def _subtract(vector: dict, other: dict, factor: Fraction) -> None:
             vector.pop(key, None)
 
 
-def protect(school: dict[Hashable, int], rows: list[tuple[Hideable, dict[Hashable, int]]]) -> None:
-    """Hide rows until no hidden row is a sum or difference of shown ones.
+def small_sets(cells: dict[Hashable, int], limit: int = 5000) -> list[dict[Hashable, int]]:
+    """Every set of cells holding 1-4 pupils between them, as vectors.
+
+    Only cells of fewer than 5 pupils can be in such a set, and at most four,
+    so the sets are few; `limit` bounds a pathological school all the same.
+    """
+    small = [(c, n) for c, n in cells.items() if too_small(n)]
+    found: list[dict[Hashable, int]] = []
+
+    def grow(start: int, chosen: list, total: int) -> None:
+        for i in range(start, len(small)):
+            cell, n = small[i]
+            if total + n < SUPPRESS_BELOW and len(found) < limit:
+                found.append({c: 1 for c in [*chosen, cell]})
+                grow(i + 1, [*chosen, cell], total + n)
+
+    grow(0, [], 0)
+    return found
+
+
+def protect(
+    school: dict[Hashable, int],
+    rows: list[tuple[Hideable, dict[Hashable, int]]],
+    secrets: list[dict[Hashable, int]] = (),
+) -> None:
+    """Hide rows until no hidden row, and no secret, is a sum or difference of
+    shown ones.
 
     `school` is the whole school's cells (always shown); each row comes with
     its cells (cell -> 1 when the row holds every pupil of that cell). Rows
-    too small to show must already be hidden.
+    too small to show must already be hidden. `secrets` are sets of cells
+    that no row shows but that must not be worked out either: the few pupils
+    of one year in a mixed class, say (see `small_sets`).
     """
     rows = [(row, cells) for row, cells in rows if row.pupils]
     while True:
         shown = [(row, cells) for row, cells in rows if not row.hidden]
         span = Span([school] + [cells for _, cells in shown])
-        for row, cells in rows:
-            if not row.hidden:
-                continue
+        hidden = [cells for row, cells in rows if row.hidden]
+        for cells in [*hidden, *secrets]:
             # Input 0 is the school, which stays shown whatever it costs.
             used = [shown[i - 1][0] for i in span.combination(cells) or () if i > 0]
             if used:

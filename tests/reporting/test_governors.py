@@ -351,33 +351,39 @@ def test_the_stats_command_takes_year_and_pupil_groups_and_writes_csv(cast, term
 
 
 @pytest.mark.parametrize("nursery", [1, 6])
-def test_a_like_for_like_line_of_pupils_aged_5_to_15(
-    client, cast, term_of_marks, time_machine, nursery
-):
+def test_a_like_for_like_line_of_pupils_aged_5_to_15(client, cast, time_machine, nursery):
+    from attendance.models import RegistrationGroup
+
     # Three-year-olds count in the school's figures but not in the DfE's.
+    saplings = RegistrationGroup.objects.create(
+        academic_year=cast.hawthorn.academic_year, name="Saplings", year_group="N"
+    )
     little = [
-        PupilFactory(school=cast.school, year_group="N", date_of_birth=dt.date(2023, 3, 1))
+        PupilFactory(
+            school=cast.school,
+            registration_group=saplings,
+            year_group="N",
+            date_of_birth=dt.date(2023, 3, 1),
+        )
         for _ in range(nursery)
     ]
-    Mark.objects.bulk_create(
-        Mark(pupil=p, date=MON, session="AM", code="X", entered_at=timezone.now()) for p in little
-    )
+    older = [PupilFactory(school=cast.school, registration_group=cast.hawthorn) for _ in range(12)]
     Mark.objects.bulk_create(
         Mark(
             pupil=p,
-            date=MON + dt.timedelta(days=1),
+            date=MON,
             session="AM",
-            code="O",
+            code="O" if p in little else "/",
             entered_at=timezone.now(),
         )
-        for p in little
+        for p in little + older
     )
     tables = _governors_csv(client, cast, time_machine)
     assert f"whole school,Autumn term 2026/27,{12 + nursery}," in tables
     if nursery < 5:  # the school less the aged 5-15 would be a few small children
         assert "aged 5-15" not in tables
     else:
-        assert "whole school aged 5-15,Autumn term 2026/27,12," in tables
+        assert "whole school aged 5-15,Autumn term 2026/27,12,100.0," in tables
         page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
         assert "Aged 5–15" in page
 
@@ -403,3 +409,44 @@ def test_one_persistently_absent_pupil_in_a_pupil_group_is_not_shown(
         "fewer than 5",
         "",
     ]
+
+
+def test_a_group_of_nearly_everyone_would_show_the_few_outside_it(
+    client, cast, term_of_marks, time_machine
+):
+    from attendance.models import Pupil
+
+    # Everyone but Poppy has English as an additional language: the school
+    # less the EAL row would be Poppy's own figures.
+    Pupil.objects.exclude(pk=cast.poppy.pk).update(eal=True)
+    tables = _governors_csv(client, cast, time_machine)
+    assert "pupil group,English as an additional language,hidden," in tables
+
+
+def test_a_group_nearly_all_persistently_absent_does_not_say_so(
+    client, cast, term_of_marks, time_machine
+):
+    from attendance.models import Pupil
+
+    # Willow's five pupils and Poppy are looked after; Willow's missed every session.
+    willow = Pupil.objects.filter(legal_surname="Yew")
+    willow.update(looked_after=True)
+    cast.poppy.looked_after = True
+    cast.poppy.save()
+    Mark.objects.filter(pupil__in=list(willow)).update(code="O")
+    Mark.objects.filter(pupil=cast.sam).update(code="/")  # nobody else is absent
+    tables = _governors_csv(client, cast, time_machine)
+    looked_after = next(line for line in tables.splitlines() if ",Looked-after," in line)
+    assert looked_after.split(",")[-3:] == ["fewer than 5", "fewer than 5", ""]
+
+
+def test_a_school_of_fewer_than_five_pupils_shows_no_figures(client, cast, time_machine):
+    Mark.objects.bulk_create(
+        Mark(pupil=p, date=MON, session="AM", code="/", entered_at=timezone.now())
+        for p in (cast.poppy, cast.sam)
+    )
+    tables = _governors_csv(client, cast, time_machine)
+    assert tables.splitlines()[1] == "whole school,Autumn term 2026/27,fewer than 5"
+    assert len(tables.splitlines()) == 2
+    page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
+    assert "Fewer than 5 pupils have a possible session" in page and "<svg" not in page

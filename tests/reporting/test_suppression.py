@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from reporting.suppression import protect, too_small
+from reporting.suppression import protect, small_sets, too_small
 
 
 @dataclass(eq=False)
@@ -80,6 +80,28 @@ def test_no_hidden_row_can_be_worked_out_from_the_shown_ones(seed):
             cells[(y, c)] = rng.choice([1, 2, 3, 4, 6, 9, 15, 28])
     school, rows = _tables(cells)
     before = {row.name for row, _ in rows if row.hidden}
-    protect(school, rows)
+    secrets = small_sets(cells)
+    protect(school, rows, secrets)
     assert _disclosed(school, rows) == []
     assert before <= {row.name for row, _ in rows if row.hidden}
+    # Nor can a few pupils that no row shows be worked out (a mixed class's
+    # two Year 3s): no set of 1-4 pupils is a combination of shown rows.
+    shown = [school] + [c for row, c in rows if not row.hidden]
+    base = _rank(shown)
+    assert not [s for s in secrets if _rank([*shown, s]) == base]
+
+
+def test_small_sets_are_the_unions_of_cells_under_five():
+    sets = small_sets({"a": 1, "b": 3, "c": 2, "d": 9})
+    assert sorted(sorted(s) for s in sets) == [["a"], ["a", "b"], ["a", "c"], ["b"], ["c"]]
+
+
+def test_two_year_3s_in_a_mixed_class_cannot_be_worked_out():
+    # Year 3 is Hawthorn (10) and the two Year 3s of Willow, a Year 3/4 class.
+    cells = {("Y3", "Hawthorn"): 10, ("Y3", "Willow"): 2, ("Y4", "Willow"): 10}
+    school, rows = _tables(cells)
+    assert not any(row.hidden for row, _ in rows)
+    protect(school, rows, small_sets(cells))
+    hidden = {row.name for row, _ in rows if row.hidden}
+    # Year 3 less Hawthorn, and Willow less Year 4, would both be those two.
+    assert {"Y3", "Hawthorn"} & hidden and {"Willow", "Y4"} & hidden
