@@ -8,6 +8,7 @@ urlpatterns = [
     path("reporting/today/", views.today, name="reporting_today"),
     path("reporting/pupils/", views.cohort_pupils, name="cohort_pupils"),
     path("reporting/marks/", views.marks_export, name="marks_export"),
+    path("reporting/marks.csv", views.marks_export_old_address),
     path("reporting/celebration/", views.celebrate, name="celebration"),
     path("reporting/certificates/<str:kind>.pdf", views.certificates, name="certificates"),
 ]

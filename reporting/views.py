@@ -3,8 +3,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -138,6 +139,14 @@ def marks_export(request):
     return response
 
 
+@require_GET
+def marks_export_old_address(request):
+    """The first address of the export (?from=&to=), kept for scripts that use it."""
+    query = QueryDict(mutable=True)
+    query.update({"start": request.GET.get("from", ""), "end": request.GET.get("to", "")})
+    return redirect(f"{reverse('marks_export')}?{query.urlencode()}", permanent=True)
+
+
 # Celebration ------------------------------------------------------------------
 
 
@@ -153,13 +162,16 @@ def _celebration_context(request):
     term = periods.current(terms, today)
     # 100% attendance over the term (the usual certificate) or the school year so far.
     over = "year" if request.GET.get("over") == "year" else "term"
-    year = current_academic_year(school, today)
-    if over == "year" and year:
-        full_from, full_name = year.start_date, f"school year {year.name}"
+    year_terms = [t for t in terms if term and t.year == term.year]
+    if over == "year" and year_terms:
+        # From the first day of the autumn term, not 1 September: a new
+        # reception child admitted on the first day has been there all year.
+        full_from, full_to = year_terms[0].start, year_terms[-1].end
+        full_name = f"school year {term.year}"
     elif term:
-        full_from, full_name = term.start, term.name
+        full_from, full_to, full_name = term.start, term.end, term.name
     else:
-        full_from = full_name = None
+        full_from = full_to = full_name = None
     halves = periods.half_terms(school)
     half = periods.current(halves, today)
     before = periods.previous(halves, half) if half else None
@@ -171,7 +183,7 @@ def _celebration_context(request):
             "class_of_the_week": celebration.class_of_the_week(school, monday),
             "over": over,
             "full_name": full_name,
-            "full_attendance": celebration.full_attendance(school, full_from, today)
+            "full_attendance": celebration.full_attendance(school, full_from, min(full_to, today))
             if full_from and full_from <= today
             else [],
             "improved": celebration.most_improved(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from attendance.models import Pupil
 from registers.models import Mark
 from reporting.celebration import class_of_the_week, full_attendance
 from tests.factories import PupilFactory
@@ -107,6 +108,10 @@ def test_full_attendance_over_the_term_or_the_school_year(client, cast, week, ti
                 for s in ("AM", "PM")
             ]
     Mark.objects.bulk_create(rows)
+    # A classmate admitted on the first day of the autumn term has been there all year.
+    Pupil.objects.filter(legal_surname="Extra").order_by("id").filter(
+        id=Pupil.objects.filter(legal_surname="Extra").order_by("id").values("id")[:1]
+    ).update(admission_date=dt.date(2026, 9, 3))
     time_machine.move_to(london(16, 0, january + dt.timedelta(days=4)))
     client.force_login(cast.helen)
     term = client.get(reverse("celebration")).content.decode()

@@ -103,6 +103,13 @@ def test_the_marks_export_lists_upn_date_session_code(client, cast, term_of_mark
     assert not any(",2026-11-03," in line for line in lines)
 
 
+def test_the_first_address_of_the_marks_export_still_works(client, cast, term_of_marks):
+    client.force_login(cast.helen)
+    response = client.get("/reporting/marks.csv", {"from": "2026-11-02", "to": "2026-11-02"})
+    assert response.status_code == 301
+    assert response["Location"] == reverse("marks_export") + "?start=2026-11-02&end=2026-11-02"
+
+
 def test_the_marks_export_asks_for_dates_and_explains_bad_ones(client, cast, time_machine):
     time_machine.move_to(london(9, 30, MON))
     client.force_login(cast.helen)
