@@ -31,6 +31,7 @@ PUPIL_GROUPS = [
     ("has_social_worker", "true", "With a social worker"),
     ("young_carer", "true", "Young carers"),
 ]
+SMALL_SETS_CHECKED = 2000  # sets of 1-4 pupils checked one by one before the blunt rule
 NO_CLASS = "none"  # the class key of pupils on roll without a class
 NATIONAL_FOR_GROUP = {
     "Free school meals": "fsm-absence",
@@ -214,7 +215,14 @@ def _protect_school_tables(
     rows += [(row, of(1, row.value)) for row in by_class]
     if aged is not None:
         rows.append((aged, of(2, "true")))
-    protect({key: 1 for key in filled}, rows, small_sets(filled))
+    secrets = small_sets(filled, limit=SMALL_SETS_CHECKED)
+    if len(secrets) >= SMALL_SETS_CHECKED:
+        # Too many scattered small groups to check each: hide every class
+        # that holds one, then check each small group on its own.
+        for row, cells in rows[len(by_year) : len(by_year) + len(by_class)]:
+            row.hidden = row.hidden or any(too_small(filled[c]) for c in cells)
+        secrets = [{c: 1} for c, n in filled.items() if too_small(n)]
+    protect({key: 1 for key in filled}, rows, secrets)
 
 
 def _protect_pupil_groups(groups: list[Row], overall: CohortFigures) -> None:

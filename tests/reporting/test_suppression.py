@@ -105,3 +105,26 @@ def test_two_year_3s_in_a_mixed_class_cannot_be_worked_out():
     hidden = {row.name for row, _ in rows if row.hidden}
     # Year 3 less Hawthorn, and Willow less Year 4, would both be those two.
     assert {"Y3", "Hawthorn"} & hidden and {"Willow", "Y4"} & hidden
+
+
+def test_a_school_of_many_scattered_small_groups_is_still_protected():
+    from registers.statistics import CohortFigures
+    from reporting import dashboard
+
+    # Forty pupils of one year spread one to a class: too many unions to check.
+    cells = {f"4:c{n}:true": CohortFigures(pupils=1) for n in range(40)}
+    cells |= {f"5:c{n}:true": CohortFigures(pupils=9) for n in range(40)}
+    by_year = [
+        dashboard.Row(y, CohortFigures(pupils=n), value=y) for y, n in (("4", 40), ("5", 360))
+    ]
+    by_class = [dashboard.Row(f"c{n}", CohortFigures(pupils=10), value=f"c{n}") for n in range(40)]
+    dashboard._protect_school_tables(cells, by_year, by_class, None)
+    assert all(row.hidden for row in by_class)  # each holds one Year 4 pupil
+    assert not any(row.hidden for row in by_year)  # 40 and 360 pupils say nothing of one
+
+    def vector(index, value):
+        return {k: 1 for k in cells if k.split(":")[index] == value}
+
+    shown = [{k: 1 for k in cells}] + [vector(0, r.value) for r in by_year if not r.hidden]
+    base = _rank(shown)
+    assert all(_rank([*shown, {k: 1}]) > base for k in cells if k.startswith("4:"))
