@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from registers.models import Mark
 from tests.browser.test_sign_in import sign_in
+from tests.factories import PupilFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +24,9 @@ def test_a_governor_opens_the_dashboard_and_sees_the_charts(page: Page, live_ser
                 code=c,
                 entered_at=timezone.now(),
             )
-            for p in (cast.poppy, cast.sam)
+            # Poppy, Sam and six classmates: a school too small would show no figures.
+            for p in [cast.poppy, cast.sam]
+            + [PupilFactory(school=cast.school, registration_group=cast.hawthorn) for _ in range(6)]
             for d in range(5)
             for s, c in (("AM", "/"), ("PM", "\\" if d else "I"))
         ]
