@@ -64,7 +64,11 @@ def governors_pdf(request, key: str):
     """The termly report for the governing body, or (half-term key) the lead governor's."""
     half = key.count("-") == 3  # e.g. 2026-27-autumn-1
     school, today, board = _board(request, key, half=half)
-    pdf = render_pdf("reporting/governors_pdf.html", {"board": board, "today": today})
+    if half:  # whole-school figures only (see the note in the summary)
+        board.aged_5_to_15 = None
+    pdf = render_pdf(
+        "reporting/governors_pdf.html", {"board": board, "today": today, "summary": half}
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="attendance-{board.period.key.replace("/", "-")}.pdf"'

@@ -204,7 +204,13 @@ def test_governors_download_the_tables_and_the_half_term_report(
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
     )
-    assert "Autumn 2 2026/27" in text
+    assert "Autumn 2 2026/27" in text and "half-term attendance summary" in text
+    # Whole school only: a group in both the term and a half-term could be
+    # worked out for the other half by subtraction.
+    assert "Persistent absence" in text and "Hawthorn" not in text and "Year 4" not in text
+    termly = client.get(reverse("governors_pdf", args=["2026-27-autumn"]))
+    termly_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(termly.content)).pages)
+    assert "Hawthorn" in termly_text and "Year 4" in termly_text
 
 
 @pytest.mark.parametrize("extra", [0, 20])
