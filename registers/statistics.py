@@ -150,6 +150,12 @@ DIMENSIONS = {
     "looked_after": "p.looked_after::text",
     "has_social_worker": "p.has_social_worker::text",
     "young_carer": "p.young_carer::text",
+    # Every pupil-group flag at once: the cells the pupil-group rows add up
+    # from, for small-group suppression (looked-after pupils all have a
+    # social worker, so one row less the other is a group of its own).
+    "flags": "p.free_school_meals::int::text || p.pupil_premium::int::text || p.eal::int::text"
+    " || p.looked_after::int::text || p.has_social_worker::int::text"
+    " || p.young_carer::int::text || p.send",
     # The DfE's national figures count pupils aged 5 to 15 at the start of the
     # school year (31 August), so a like-for-like line leaves out nursery and
     # most of reception.

@@ -150,7 +150,7 @@ def governors_dashboard(
         )
     aged = _aged_5_to_15(overall, split["aged_5_to_15"].get("true"))
     _protect_school_tables(split["cell"], by_year, by_class, aged)
-    _protect_pupil_groups(groups, overall)
+    _protect_pupil_groups(groups, overall, split["flags"])
     if too_small(overall.pupils):  # a handful of pupils: nothing can be shown
         for row in by_year + by_class + groups:
             row.hidden = True
@@ -225,7 +225,48 @@ def _protect_school_tables(
     protect({key: 1 for key in filled}, rows, secrets)
 
 
-def _protect_pupil_groups(groups: list[Row], overall: CohortFigures) -> None:
+# Where each pupil-group flag sits in the "flags" key (registers.statistics).
+FLAG_POSITION = {
+    "free_school_meals": 0,
+    "pupil_premium": 1,
+    "eal": 2,
+    "looked_after": 3,
+    "has_social_worker": 4,
+    "young_carer": 5,
+    "send": 6,
+}
+
+
+def _flag_value(key: str, dimension: str) -> str:
+    char = key[FLAG_POSITION[dimension]]
+    return char if dimension == "send" else {"1": "true", "0": "false"}[char]
+
+
+def _protect_nested_groups(groups: list[Row], flags: dict) -> None:
+    """Hide whatever would let a few pupils be worked out by subtracting one
+    pupil-group row from another: looked-after children all have a social
+    worker, nearly every FSM pupil has the pupil premium."""
+    filled = {key: f.pupils for key, f in flags.items() if f.pupils}
+    rows = [
+        (r, {k: 1 for k in filled if _flag_value(k, r.by) == r.value})
+        for r in groups
+        if r.by in FLAG_POSITION
+    ]
+    secrets = small_sets(filled, limit=SMALL_SETS_CHECKED)
+    if len(secrets) >= SMALL_SETS_CHECKED:
+        # Too many rare combinations to check every union: check each, and
+        # every difference of two groups, one inside the other.
+        secrets = [{c: 1} for c, n in filled.items() if too_small(n)]
+        for a, cells_a in rows:
+            for b, cells_b in rows:
+                if b is not a and cells_b.keys() < cells_a.keys():
+                    rest = {c: 1 for c in cells_a if c not in cells_b}
+                    if too_small(sum(filled[c] for c in rest)):
+                        secrets.append(rest)
+    protect({key: 1 for key in filled}, rows, secrets)
+
+
+def _protect_pupil_groups(groups: list[Row], overall: CohortFigures, flags: dict) -> None:
     # The parts of a split (FSM / not FSM, the SEND categories) add up to the
     # school, which is shown, so one hidden part would be the school less the
     # rest: hide them all. A group shown alone (EAL, looked-after...) is
@@ -238,6 +279,10 @@ def _protect_pupil_groups(groups: list[Row], overall: CohortFigures) -> None:
         if any(r.hidden for r in parts) or (outside and too_small(outside)):
             for r in parts:
                 r.hidden = True
+    _protect_nested_groups(groups, flags)
+    for dimension in {r.by for r in groups}:
+        parts = [r for r in groups if r.by == dimension]
+        outside = overall.pupils - sum(r.pupils for r in parts)
         for measure in ("persistent", "severe"):
             absent = [getattr(r.figures, measure) for r in parts]
             if outside:  # the rest of the school is a part too

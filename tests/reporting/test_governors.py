@@ -463,3 +463,21 @@ def test_a_school_of_fewer_than_five_pupils_shows_no_figures(client, cast, time_
     assert len(tables.splitlines()) == 2
     page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
     assert "Fewer than 5 pupils have a possible session" in page and "<svg" not in page
+
+
+def test_one_pupil_group_less_another_gives_nobody_away(client, cast, term_of_marks, time_machine):
+    from attendance.models import Pupil
+
+    # Willow's five are looked after, and like every looked-after child have a
+    # social worker; two Zedds have one too: social worker less looked-after
+    # would be those two children.
+    Pupil.objects.filter(legal_surname="Yew").update(looked_after=True, has_social_worker=True)
+    zedds = Pupil.objects.filter(legal_surname="Zedd").order_by("id")[:2]
+    Pupil.objects.filter(pk__in=[p.pk for p in zedds]).update(has_social_worker=True)
+    tables = _governors_csv(client, cast, time_machine)
+    shown = {
+        line.split(",")[1]: line.split(",")[2]
+        for line in tables.splitlines()
+        if line.startswith("pupil group,")
+    }
+    assert shown["Looked-after"] == "hidden" and shown["With a social worker"] == "7"
