@@ -16,7 +16,6 @@ itself is always shown. With a few dozen rows this takes milliseconds.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from fractions import Fraction
 from typing import Protocol
 
 SUPPRESS_BELOW = 5
@@ -33,23 +32,31 @@ def too_small(pupils: int) -> bool:
     return 0 < pupils < SUPPRESS_BELOW
 
 
+# Arithmetic modulo a large prime rather than with fractions: about twenty
+# times faster. The span modulo P is the span over the rationals unless P
+# divides a minor of these small 0/1 matrices or a denominator of a
+# combination, which for a 61-bit prime is vanishingly unlikely; the tests
+# check the outcome against exact rational arithmetic.
+P = 2**61 - 1
+
+
 class Span:
     """The combinations of some sparse vectors (cell -> coefficient), kept in
     echelon form so that testing another vector costs a few dictionary sums."""
 
     def __init__(self, vectors: Sequence[dict[Hashable, int]]):
-        # pivot cell -> (vector with 1 at the pivot, which inputs make it up)
+        # (pivot cell, vector with 1 at the pivot, which inputs make it up)
         self.basis: list[tuple[Hashable, dict, dict]] = []
         for i, vector in enumerate(vectors):
-            rest, used = self._reduce({c: Fraction(x) for c, x in vector.items() if x}, {i: 1})
+            rest, used = self._reduce({c: x % P for c, x in vector.items() if x % P}, {i: 1})
             if rest:
                 pivot = next(iter(rest))
-                lead = rest[pivot]
+                inverse = pow(rest[pivot], P - 2, P)
                 self.basis.append(
                     (
                         pivot,
-                        {c: x / lead for c, x in rest.items()},
-                        {j: x / lead for j, x in used.items()},
+                        {c: x * inverse % P for c, x in rest.items()},
+                        {j: x * inverse % P for j, x in used.items()},
                     )
                 )
 
@@ -66,14 +73,14 @@ class Span:
 
     def combination(self, target: dict[Hashable, int]) -> set[int] | None:
         """The inputs that add up to `target`, or None if no combination does."""
-        rest, used = self._reduce({c: Fraction(x) for c, x in target.items() if x}, {})
+        rest, used = self._reduce({c: x % P for c, x in target.items() if x % P}, {})
         return None if rest else set(used)
 
 
-def _subtract(vector: dict, other: dict, factor: Fraction) -> None:
-    """vector -= factor * other, keeping only non-zero entries."""
+def _subtract(vector: dict, other: dict, factor: int) -> None:
+    """vector -= factor * other (mod P), keeping only non-zero entries."""
     for key, x in other.items():
-        value = vector.get(key, 0) - factor * x
+        value = (vector.get(key, 0) - factor * x) % P
         if value:
             vector[key] = value
         else:
