@@ -137,6 +137,10 @@ CELERY_BEAT_SCHEDULE = {
     # and is idempotent, so each pass only adds what is new.
     "first-day-calling": {"task": "absences.tasks.first_day_calling", "schedule": 300.0},
     "prefill-registers": {"task": "absences.tasks.prefill_registers", "schedule": 900.0},
+    "take-term-groupings": {
+        "task": "reporting.tasks.take_term_groupings",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "check-thresholds": {
         "task": "penalties.tasks.check_all_thresholds",
         "schedule": crontab(hour=2, minute=15),

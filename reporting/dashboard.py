@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from attendance.models import RegistrationGroup, School, YearGroup
 from registers.statistics import (
     CohortFigures,
@@ -16,6 +18,7 @@ from registers.statistics import (
 )
 
 from . import charts, periods
+from .grouping import grouping_for
 from .models import NationalFigure
 from .suppression import SUPPRESS_BELOW, protect, small_sets, too_small
 
@@ -91,7 +94,8 @@ class Dashboard:
     # Pupils aged 5-15 on 31 August, as the DfE's national figures count them;
     # None when that is every pupil, or would leave out fewer than 5.
     aged_5_to_15: CohortFigures | None = None
-    regrouped: bool = False  # a past term, grouped by the pupils' details today
+    grouped_on: dt.date | None = None  # the day the term's groups were frozen
+    grouping_id: int | None = None
     school_hidden: bool = False  # fewer than 5 pupils in the whole period
 
 
@@ -110,7 +114,12 @@ def governors_dashboard(
     school: School, period: periods.Period, today: dt.date, all_terms
 ) -> Dashboard:
     end = min(period.end, today)
-    split = cohort_figures_all(school.id, period.start, end)
+    # A term's groups as they stood at its start (half-term reports are whole
+    # school only, so need none).
+    grouping = grouping_for(school, period, today) if period.half is None else None
+    split = cohort_figures_all(
+        school.id, period.start, end, grouping_id=grouping.id if grouping else None
+    )
     overall = split["school"].get("all", CohortFigures())
     years = split["year_group"]
     year_labels = dict(YearGroup.choices)
@@ -175,7 +184,8 @@ def governors_dashboard(
         terms=all_terms,
         aged_5_to_15=aged.figures if aged and not aged.hidden else None,
         school_hidden=too_small(overall.pupils),
-        regrouped=period.end < today,
+        grouped_on=timezone.localdate(grouping.taken_at, school.tz) if grouping else None,
+        grouping_id=grouping.id if grouping else None,
     )
     board.year_chart = charts.bar_chart(
         [

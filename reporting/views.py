@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
+from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 from attendance import authorizers
 from attendance import selectors as core
 from attendance.imports import safe_cell
+from attendance.models import GroupedPupil
 from attendance.pdfs import render_pdf
 from attendance.selectors import current_academic_year
 from registers.models import Mark
@@ -282,14 +284,8 @@ def cohort_pupils(request):
     if (by, value) not in rows_shown:
         raise Http404("That figure is not on the dashboard.")
     pupils = Pupil.objects.filter(school=school).select_related("registration_group")
-    if by == "registration_group":
-        pupils = (
-            pupils.filter(registration_group__isnull=True)
-            if value == NO_CLASS
-            else pupils.filter(registration_group_id=int(value))
-        )
-    elif by not in ("school", "absence"):
-        pupils = pupils.filter(**{by: {"true": True, "false": False}.get(value, value)})
+    if by not in ("school", "absence"):
+        pupils = pupils.filter(_in_group(board, by, value))
     figures = figures_by_pupil([p.id for p in pupils], board.period.start, board.end)
     wanted = {
         "persistent": lambda f: f.persistently_absent,
@@ -300,6 +296,25 @@ def cohort_pupils(request):
         key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
     )
     return _cohort_response(request, board, by, value, rows)
+
+
+def _in_group(board, by: str, value: str) -> Q:
+    """Pupils in the dashboard's group: as the term's grouping froze them,
+    or as recorded today for pupils who joined after it."""
+    field = "registration_group_id" if by == "registration_group" else by
+    if by == "registration_group" and value == NO_CLASS:
+        lookup = {f"{field}__isnull": True}
+    elif by == "registration_group":
+        lookup = {field: int(value)}
+    else:
+        lookup = {field: {"true": True, "false": False}.get(value, value)}
+    today_details = Q(**lookup)
+    if board.grouping_id is None:
+        return today_details
+    grouped = GroupedPupil.objects.filter(grouping_id=board.grouping_id)
+    return Q(id__in=grouped.filter(**lookup).values("pupil_id")) | (
+        ~Q(id__in=grouped.values("pupil_id")) & today_details
+    )
 
 
 def _cohort_label(board, by: str, value: str) -> str:

@@ -221,7 +221,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
         PupilFactory(school=cast.school, registration_group=cast.rowan)
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):  # the first view freezes the term's groups
+        assert client.get(reverse("governors")).status_code == 200
+    with django_assert_max_num_queries(19):
         assert client.get(reverse("governors")).status_code == 200
 
 
@@ -481,3 +483,46 @@ def test_one_pupil_group_less_another_gives_nobody_away(client, cast, term_of_ma
         if line.startswith("pupil group,")
     }
     assert shown["Looked-after"] == "hidden" and shown["With a social worker"] == "7"
+
+
+def test_a_terms_groups_stay_as_they_were_when_records_change(
+    client, cast, term_of_marks, time_machine
+):
+    from attendance.models import Pupil
+
+    def term_tables():  # all but today's roll, which is today's by design
+        csv_text = _governors_csv(client, cast, time_machine)
+        return [line for line in csv_text.splitlines() if not line.startswith("on roll,")]
+
+    before = term_tables()
+    # A child goes onto free school meals and moves class: this term's tables
+    # must not change, or the difference would be that child's attendance.
+    Pupil.objects.filter(pk=cast.poppy.pk).update(
+        free_school_meals=True, registration_group=cast.rowan
+    )
+    assert term_tables() == before
+    # A new pupil who joins later is grouped as they joined.
+    newcomer = PupilFactory(school=cast.school, registration_group=cast.hawthorn, year_group="4")
+    Mark.objects.create(pupil=newcomer, date=MON, session="PM", code="/", entered_at=timezone.now())
+    # Staff opening the FSM row see the pupils counted in it: not Poppy yet.
+    client.force_login(cast.helen)
+    fsm = client.get(
+        reverse("cohort_pupils"),
+        {"term": "2026-27-autumn", "by": "free_school_meals", "value": "false"},
+    ).content.decode()
+    assert "Poppy Fairweather" in fsm
+    after = "\n".join(term_tables())
+    assert "class,Hawthorn,7," in after and "class,Hawthorn,6," in "\n".join(before)
+
+
+def test_the_daily_job_freezes_each_schools_current_term_once(cast, time_machine):
+    from attendance.models import GroupedPupil, Grouping
+    from reporting.tasks import take_term_groupings
+
+    time_machine.move_to(london(5, 30))
+    assert take_term_groupings() == 1
+    assert take_term_groupings() == 0
+    grouping = Grouping.objects.get(school=cast.school)
+    assert grouping.term == "2026-27-autumn"
+    frozen = GroupedPupil.objects.get(grouping=grouping, pupil=cast.poppy)
+    assert (frozen.year_group, frozen.registration_group) == ("3", cast.hawthorn)
