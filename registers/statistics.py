@@ -26,6 +26,7 @@ ATTENDING = codes.codes_in(Category.PRESENT, Category.APPROVED_ACTIVITY)
 AUTHORISED = codes.codes_in(Category.AUTHORISED)
 UNAUTHORISED = codes.codes_in(Category.UNAUTHORISED)
 PERSISTENT_ABSENCE = 10  # per cent
+SMALLEST_WEEK = 5  # pupils with a possible session, for a week to show in a trend
 SEVERE_ABSENCE = 50
 
 
@@ -353,7 +354,8 @@ def cohort_figures_all(
         WHERE pp.possible > 0
         GROUP BY d.dim, d.key
         UNION ALL
-        SELECT 'weekly', monday::text, 0, sum(possible), sum(attending), 0, 0, 0, 0, 0, 0
+        SELECT 'weekly', monday::text, count(*) FILTER (WHERE possible > 0),
+               sum(possible), sum(attending), 0, 0, 0, 0, 0, 0
         FROM pw GROUP BY monday
     """
     params = {
@@ -389,7 +391,9 @@ def cohort_figures_all(
             sa,
         ) in cursor.fetchall():
             if dim == "weekly":
-                if possible:
+                # A week so far with only a handful of pupils marked (a small
+                # class's register on a Monday morning) would be their figures.
+                if possible and pupils >= SMALLEST_WEEK:
                     weekly.append(
                         (
                             dt.date.fromisoformat(key),

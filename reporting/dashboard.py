@@ -359,8 +359,8 @@ def _numbers(row: Row) -> list:
         return ["fewer than 5" if row.too_small else "hidden"] + [""] * 6
     f = row.figures
     counts = [
-        "fewer than 5" if row.persistent_hidden else f.persistent_rate,
-        "fewer than 5" if row.severe_hidden else f.severe_rate,
+        "hidden" if row.persistent_hidden else f.persistent_rate,
+        "hidden" if row.severe_hidden else f.severe_rate,
     ]
     return [
         f.pupils,

@@ -70,3 +70,23 @@ def test_split_by_class_and_restricted_to_some_pupils(cast):
 def test_a_pupil_with_no_possible_session_is_not_counted(cast):
     marks(cast.poppy, [("D", "D")])
     assert cohort_figures(cast.school.id, MON, MON) == {}
+
+
+def test_a_week_with_only_a_handful_of_pupils_marked_is_left_out_of_the_trend(cast):
+    from registers.statistics import cohort_figures_all
+
+    # Monday 2 Nov: Poppy and Sam only (a small class's register so far).
+    # Monday 9 Nov: five more pupils too.
+    from tests.factories import PupilFactory
+
+    others = [PupilFactory(school=cast.school) for _ in range(4)]
+    marks = [
+        Mark(pupil=p, date=day, session="AM", code="/", entered_at=timezone.now())
+        for p, day in [(cast.poppy, dt.date(2026, 11, 2)), (cast.sam, dt.date(2026, 11, 2))]
+        + [(p, dt.date(2026, 11, 9)) for p in [cast.poppy, cast.sam, *others]]
+    ]
+    Mark.objects.bulk_create(marks)
+    weekly = cohort_figures_all(cast.school.id, dt.date(2026, 11, 2), dt.date(2026, 11, 13))[
+        "weekly"
+    ]
+    assert weekly == [(dt.date(2026, 11, 9), 100.0)]
