@@ -9,39 +9,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 
-from attendance.models import Pupil, School
-from attendance.pdfs import render_pdf
+from attendance.models import Pupil
+from attendance.pdfs import LetterHead, head_to_parents, letter_head, render_pdf
 
 from .models import FollowUpTask, LeaveRequest
-
-
-@dataclass
-class LetterHead:
-    school_name: str
-    school_address: str
-    school_phone: str
-    school_email: str
-    date: str
-    to_name: str
-    to_address: str
-    signed_by: str
-    signed_position: str
-
-
-def _head(
-    school: School, to_name: str, to_address: str, day: dt.date, signed_by: str, position: str
-):
-    return dict(
-        school_name=school.name,
-        school_address=school.address,
-        school_phone=school.phone,
-        school_email=school.email,
-        date=f"{day:%-d %B %Y}",
-        to_name=to_name,
-        to_address=to_address,
-        signed_by=signed_by,
-        signed_position=position,
-    )
 
 
 @dataclass
@@ -71,7 +42,7 @@ def leave_decision_context(request: LeaveRequest) -> LeaveDecisionLetter:
     granted = sorted(request.granted_dates)
     decided_by = request.decided_by
     return LeaveDecisionLetter(
-        **_head(
+        **letter_head(
             school,
             request.parent_names,
             request.address,
@@ -144,24 +115,10 @@ class UnexplainedAbsenceLetter(LetterHead):
 
 def unexplained_absence_context(pupil: Pupil, first: dt.date, days: int, today: dt.date):
     school = pupil.school
-    parents = [
-        link.contact
-        for link in pupil.contact_links.select_related("contact")
-        if link.parental_responsibility
-    ]
     attempts = pupil.contact_attempts.filter(date__gte=first)
     channels = sorted({a.get_channel_display().lower() for a in attempts}) or ["telephone"]
     return UnexplainedAbsenceLetter(
-        **_head(
-            school,
-            " and ".join(p.name for p in parents) or f"The parent or carer of {pupil.first_name}",
-            parents[0].address + ("\n" + parents[0].postcode if parents[0].postcode else "")
-            if parents
-            else "",
-            today,
-            school.headteacher or "The headteacher",
-            "Headteacher",
-        ),
+        **head_to_parents(pupil, today, f"The parent or carer of {pupil.first_name}"),
         pupil_name=pupil.name,
         pupil_first_name=pupil.first_name,
         class_name=str(pupil.registration_group or pupil.get_year_group_display()),

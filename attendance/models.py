@@ -291,6 +291,15 @@ class Pupil(models.Model):
             p for p in (self.legal_first_name, self.legal_middle_names, self.legal_surname) if p
         )
 
+    def parents(self) -> list[Contact]:
+        """The contacts with parental responsibility, in the links' order: whom
+        letters are addressed and sent to."""
+        return [
+            link.contact
+            for link in self.contact_links.select_related("contact")
+            if link.parental_responsibility
+        ]
+
     def clean(self) -> None:
         if self.leaving_date and self.admission_date and self.leaving_date < self.admission_date:
             raise ValidationError(
@@ -349,6 +358,11 @@ class Contact(models.Model):
     @property
     def name(self) -> str:
         return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
+
+    @property
+    def postal_address(self) -> str:
+        """Address and postcode, one per line, as a letter's window shows them."""
+        return "\n".join(part for part in (self.address.strip(), self.postcode) if part)
 
     @property
     def phones(self) -> list[tuple[str, str]]:

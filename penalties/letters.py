@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.template import Context, Template
 
 from attendance.models import Pupil, School
-from attendance.pdfs import render_pdf
+from attendance.pdfs import LetterHead, head_to_parents, render_pdf
 from registers.models import Mark
 from registers.statistics import figures_for_pupil
 
@@ -64,16 +64,7 @@ def template_for(school: School, kind: str) -> LetterTemplate:
 
 
 @dataclass
-class SchoolLetter:
-    school_name: str
-    school_address: str
-    school_phone: str
-    school_email: str
-    date: str
-    to_name: str
-    to_address: str
-    signed_by: str
-    signed_position: str
+class SchoolLetter(LetterHead):
     subject: str
     paragraphs: list[str] = field(default_factory=list)
 
@@ -101,21 +92,8 @@ def school_letter(pupil: Pupil, kind: str, today: dt.date, year_start: dt.date, 
     template = template_for(school, kind)
     values = letter_values(pupil, today, year_start, **extra)
     body = Template(template.body).render(Context(values, autoescape=False))
-    parents = [
-        link.contact
-        for link in pupil.contact_links.select_related("contact")
-        if link.parental_responsibility
-    ]
     letter = SchoolLetter(
-        school_name=school.name,
-        school_address=school.address,
-        school_phone=school.phone,
-        school_email=school.email,
-        date=values["date"],
-        to_name=" and ".join(p.name for p in parents) or f"The parents of {pupil.first_name}",
-        to_address=(parents[0].address + "\n" + parents[0].postcode).strip() if parents else "",
-        signed_by=school.headteacher or "The headteacher",
-        signed_position="Headteacher",
+        **head_to_parents(pupil, today, f"The parents of {pupil.first_name}"),
         subject=Template(template.subject).render(Context(values, autoescape=False)),
         paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
     )

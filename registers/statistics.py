@@ -222,38 +222,6 @@ def cohort_figures(
     }
 
 
-WEEKLY_SQL = """
-SELECT m.date - (extract(isodow FROM m.date)::int - 1) AS monday,
-       count(*) FILTER (WHERE m.code = ANY(%(possible)s)) AS possible,
-       count(*) FILTER (WHERE m.code = ANY(%(attending)s)) AS attending
-FROM registers_mark m
-JOIN attendance_pupil p ON p.id = m.pupil_id
-WHERE p.school_id = %(school)s AND m.date BETWEEN %(start)s AND %(end)s
-GROUP BY 1
-ORDER BY 1
-"""
-
-
-def weekly_attendance(school_id: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, float]]:
-    """Whole-school attendance % for each week (Monday) with marks."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            WEEKLY_SQL,
-            {
-                "school": school_id,
-                "start": start,
-                "end": end,
-                "possible": list(POSSIBLE),
-                "attending": list(ATTENDING),
-            },
-        )
-        return [
-            (monday, round(100 * att / pos, 1)) for monday, pos, att in cursor.fetchall() if pos
-        ]
-
-
 # Pupils' details for the dimensions: as a term's grouping froze them
 # (attendance.models.Grouping), or as recorded today for a pupil it does not
 # hold (or with no grouping).

@@ -37,11 +37,11 @@ def grouping_for(school: School, term: periods.Period, today: dt.date) -> Groupi
     return grouping
 
 
-def take_current_groupings(today_for) -> int:
+def take_current_groupings(now: dt.datetime) -> int:
     """Take the grouping of every school's current term that has none yet."""
     taken = 0
     for school in School.objects.all():
-        today = today_for(school)
+        today = timezone.localdate(now, school.tz)
         term = periods.current(periods.terms(school), today)
         if term and not Grouping.objects.filter(school=school, term=term.key).exists():
             taken += bool(grouping_for(school, term, today))

@@ -69,9 +69,6 @@ def today_view(school: School, now: dt.datetime) -> dict:
         "today": today,
         "now": now,
         "registers_taken": sum(1 for s in statuses if s.register and s.register.taken_at),
-        "registers_missing": [
-            s for s in statuses if s.state != "taken" and not (s.register and s.register.taken_at)
-        ],
         "registers_total": len(statuses),
         "counts": counts,
         "calling": calling,

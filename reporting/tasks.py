@@ -7,4 +7,4 @@ from .grouping import take_current_groupings
 @shared_task(acks_late=True)
 def take_term_groupings() -> int:
     """Daily: freeze who is in which group on a term's first day (idempotent)."""
-    return take_current_groupings(lambda school: timezone.localdate(timezone.now(), school.tz))
+    return take_current_groupings(timezone.now())

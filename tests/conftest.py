@@ -91,3 +91,18 @@ def cast(school) -> Cast:
     hawthorn.teachers.add(cast.alice)
     rowan.teachers.add(cast.bob)
     return cast
+
+
+@pytest.fixture
+def worker():
+    """A real Celery worker on the test Redis queue, for tests about jobs."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        app.conf.task_always_eager = True

@@ -4,25 +4,13 @@ import time
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 
 from absences.models import ContactAttempt
 from absences.tasks import first_day_calling
-from config.celery import app
 from registers.services import close_due_registers
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker():
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 def wait_for(condition, timeout=30):

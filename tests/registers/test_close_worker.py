@@ -2,24 +2,12 @@
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 
-from config.celery import app
 from registers.models import Mark, Register
 from registers.tasks import close_registers
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker():
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 def test_a_worker_closes_the_registers_and_a_retry_changes_nothing(cast, worker):
