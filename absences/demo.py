@@ -1,12 +1,15 @@
-"""Absences for the demo school: calls this morning, leave requests, a timetable."""
+"""Absences for the demo school: calls this morning, leave requests, a timetable.
+
+Every date comes from the demo's plan (`attendance.demo_plan`), so they are
+school days whatever day the demo is made.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 
-from django.utils import timezone
-
+from attendance.demo_plan import DemoPlan, LeavePlan
 from attendance.models import Pupil, School, User
 from attendance.roles import Role
 from registers.models import Mark
@@ -14,12 +17,49 @@ from registers.models import Mark
 from . import letters, services
 
 
-def seed_absences(school: School, rng: random.Random, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    today = now.astimezone(school.tz).date()
+def _parent_link(pupil: Pupil):
+    return (
+        pupil.contact_links.select_related("contact")
+        .filter(parental_responsibility=True, lives_with_pupil=True)
+        .first()
+        or pupil.contact_links.select_related("contact")
+        .filter(parental_responsibility=True)
+        .first()
+    )
+
+
+def _ask_for_leave(pupil: Pupil, leave: LeavePlan, reason: str):
+    link = _parent_link(pupil)
+    contact = link.contact
+    return services.submit_leave_request(
+        pupil,
+        now=leave.submitted,
+        via="online",
+        contact=contact,
+        parent_names=contact.name,
+        relationship=link.get_relationship_display(),
+        phone=contact.mobile_phone,
+        email=contact.email,
+        address=contact.postal_address,
+        siblings="",
+        first_day=leave.first,
+        last_day=leave.last,
+        expected_return=leave.expected_return,
+        reason=reason,
+        evidence_note="",
+        declaration=True,
+    )
+
+
+def seed_absences(school: School, rng: random.Random, plan: DemoPlan) -> str:
+    now, today = plan.now, plan.today
     office = User.objects.get(school=school, groups__name=Role.OFFICE.value)
     head = User.objects.get(school=school, groups__name=Role.HEAD.value)
-    pupils = list(Pupil.objects.filter(school=school).order_by("upn"))
+    on_roll = [
+        p
+        for p in Pupil.objects.filter(school=school).order_by("upn")
+        if p.on_roll(today) and _parent_link(p)
+    ]
     # Two parents ring this morning about children already marked N.
     absent_today = list(
         Mark.objects.filter(pupil__school=school, date=today, session="AM", code="N")
@@ -40,87 +80,61 @@ def seed_absences(school: School, rng: random.Random, now: dt.datetime | None = 
             by=office,
         )
 
-    def leave_for(pupil, first, last, submitted, reason):
-        parent = (
-            pupil.contact_links.select_related("contact")
-            .filter(parental_responsibility=True)
-            .first()
-        )
-        contact = parent.contact
-        return services.submit_leave_request(
-            pupil,
-            now=submitted,
-            via="online",
-            contact=contact,
-            parent_names=contact.name,
-            relationship=parent.get_relationship_display(),
-            phone=contact.mobile_phone,
-            email=contact.email,
-            address=contact.postal_address,
-            siblings="",
-            first_day=first,
-            last_day=last,
-            expected_return=last + dt.timedelta(days=3),
-            reason=reason,
-            evidence_note="",
-            declaration=True,
-        )
-
-    picks = rng.sample(pupils, 3)
-    leave_for(
-        picks[0],
-        dt.date(2027, 2, 8),
-        dt.date(2027, 2, 12),
-        now - dt.timedelta(days=6),
+    wedding, urgent = rng.sample(on_roll, 2)
+    _ask_for_leave(
+        wedding,
+        plan.wedding_leave,
         "Family wedding in Krakow; flights are only available that week.",
     )
-    leave_for(
-        picks[1],
-        today + dt.timedelta(days=18),
-        today + dt.timedelta(days=20),
-        now,
-        "Grandfather seriously ill in Dhaka; we need to travel.",
+    _ask_for_leave(
+        urgent, plan.short_notice_leave, "Grandfather seriously ill in Dhaka; we need to travel."
     )
-    declined = leave_for(
-        picks[2],
-        dt.date(2026, 10, 19),
-        dt.date(2026, 10, 23),
-        dt.datetime(2026, 9, 21, 15, 30, tzinfo=school.tz),
-        "Cheaper holiday before half-term.",
+    # The holiday that was refused and taken anyway: one of the families whose
+    # child has G marks that week asked first.
+    took_it = list(
+        Pupil.objects.filter(
+            school=school, marks__code="G", marks__date=plan.holiday_week[0]
+        ).order_by("upn")
+    )
+    refused = next((p for p in took_it if _parent_link(p)), None) or rng.choice(on_roll)
+    asked, decided = plan.holiday_request
+    first, last = plan.holiday_week[0], plan.holiday_week[-1]
+    declined = _ask_for_leave(
+        refused,
+        LeavePlan(first, last, last + dt.timedelta(days=3), asked),
+        "Cheaper holiday before the end of term.",
     )
     services.decide_leave_request(
         declined,
         days_granted=0,
         by=head,
-        now=dt.datetime(2026, 9, 24, 16, 0, tzinfo=school.tz),
+        now=decided,
         reason="A cheaper holiday is not an exceptional circumstance.",
     )
     declined.refresh_from_db()
     letters.send_leave_decision(declined, email=False)  # a demo emails nobody
-    taker = declined.pupil.contact_links.filter(parental_responsibility=True).first()
-    if taker:
-        declined.holiday_taken_by.add(taker.contact)
+    if refused in took_it:
+        declined.holiday_taken_by.add(_parent_link(refused).contact)
 
-    send_pupil = next((p for p in pupils if p.send == "E" and p.year_group == "5"), pupils[0])
-    parent = (
-        send_pupil.contact_links.select_related("contact")
-        .filter(parental_responsibility=True)
-        .first()
+    send_pupil = next((p for p in on_roll if p.send == "E" and p.year_group == "5"), on_roll[0])
+    agreed, start, planned_end, review = plan.part_time
+    services.create_part_time_timetable(
+        send_pupil,
+        by=User.objects.get(school=school, groups__name=Role.ATTENDANCE_OFFICER.value),
+        now=now,
+        agreed_on=agreed,
+        agreed_with=_parent_link(send_pupil).contact,
+        reason="Phased return after an operation, agreed with the family and the SENCo.",
+        start=start,
+        planned_end=planned_end,
+        sessions_off=["Mon-PM", "Wed-PM", "Fri-PM"],
+        review_dates=[review],
     )
-    if parent and today.weekday() < 5:
-        services.create_part_time_timetable(
-            send_pupil,
-            by=User.objects.get(school=school, groups__name=Role.ATTENDANCE_OFFICER.value),
-            now=now,
-            agreed_on=today - dt.timedelta(days=3),
-            agreed_with=parent.contact,
-            reason="Phased return after an operation, agreed with the family and the SENCo.",
-            start=today + dt.timedelta(days=1),
-            planned_end=today + dt.timedelta(weeks=4),
-            sessions_off=["Mon-PM", "Wed-PM", "Fri-PM"],
-            review_dates=[today + dt.timedelta(weeks=2)],
-        )
+    return (
+        f"Absences: {len(absent_today)} calls this morning, 3 leave requests "
+        f"(2 waiting for the head), 1 part-time timetable from {start:%a %d %b}"
+    )
 
 
-def seed_absences_hook(school: School, rng: random.Random) -> None:
-    seed_absences(school, rng)
+def seed_absences_hook(school: School, rng: random.Random, plan: DemoPlan) -> str:
+    return seed_absences(school, rng, plan)

@@ -16,6 +16,7 @@ from attendance import authorizers
 from attendance import selectors as core
 from attendance.models import Contact, Pupil
 from attendance.pdfs import letter_download
+from attendance.school_calendar import SchoolCalendar
 from registers.models import Mark
 from registers.services import MarkError
 
@@ -269,6 +270,7 @@ def calling_list(request):
             "explained": explained,
             "rows": rows,
             "today": today,
+            "day_note": SchoolCalendar(school).day_note(today),
             "starts": services_calling_starts(school, today),
             "now": now,
             "error": error,

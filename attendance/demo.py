@@ -15,59 +15,38 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
+from .demo_plan import DemoPlan, plan_demo
 from .models import (
     AcademicYear,
     Contact,
-    NonSchoolDay,
     Pupil,
     PupilContact,
     RegistrationGroup,
     School,
-    Term,
     User,
 )
 from .roles import Role, sync_roles
+from .rollover import confirm_rollover, default_plan
+from .school_calendar import SchoolCalendar
+from .school_years import save_year_calendar
 from .upn import check_letter
 
 DEMO_URN = "999901"
 DEMO_PASSWORD = "rollcall-demo"
 
-# Later apps register functions (school, rng) -> None that add history.
-HISTORY_HOOKS: list[Callable[[School, random.Random], None]] = []
+# Later apps register functions (school, rng, plan) -> a line for the log
+# (or None). BEFORE_ROLLOVER_HOOKS run while pupils are still in last year's
+# classes (last year's marks, its term groupings); HISTORY_HOOKS run once the
+# classes have moved up (this year's marks, absences, cases).
+Hook = Callable[[School, random.Random, DemoPlan], "str | None"]
+BEFORE_ROLLOVER_HOOKS: list[Hook] = []
+HISTORY_HOOKS: list[Hook] = []
 
-YEARS = {
-    "2025/26": (
-        dt.date(2025, 9, 1),
-        dt.date(2026, 8, 31),
-        [
-            ("autumn", 1, dt.date(2025, 9, 3), dt.date(2025, 10, 24)),
-            ("autumn", 2, dt.date(2025, 11, 3), dt.date(2025, 12, 19)),
-            ("spring", 1, dt.date(2026, 1, 5), dt.date(2026, 2, 13)),
-            ("spring", 2, dt.date(2026, 2, 23), dt.date(2026, 3, 27)),
-            ("summer", 1, dt.date(2026, 4, 13), dt.date(2026, 5, 22)),
-            ("summer", 2, dt.date(2026, 6, 1), dt.date(2026, 7, 21)),
-        ],
-        [dt.date(2025, 11, 3), dt.date(2026, 1, 5), dt.date(2026, 2, 23)],
-    ),
-    "2026/27": (
-        dt.date(2026, 9, 1),
-        dt.date(2027, 8, 31),
-        [
-            ("autumn", 1, dt.date(2026, 9, 3), dt.date(2026, 10, 23)),
-            ("autumn", 2, dt.date(2026, 11, 2), dt.date(2026, 12, 18)),
-            ("spring", 1, dt.date(2027, 1, 4), dt.date(2027, 2, 12)),
-            ("spring", 2, dt.date(2027, 2, 22), dt.date(2027, 3, 25)),
-            ("summer", 1, dt.date(2027, 4, 12), dt.date(2027, 5, 28)),
-            ("summer", 2, dt.date(2027, 6, 7), dt.date(2027, 7, 21)),
-        ],
-        [dt.date(2026, 11, 2), dt.date(2027, 1, 4), dt.date(2027, 2, 22)],
-    ),
-}
-CURRENT_YEAR = "2026/27"
-
-# (name, year group, size); Reception born Sep 2021 - Aug 2022 in 2026/27.
-CLASSES = [("Acorns", "N", 26), ("Saplings", "R", 30)] + [
+# (name, year group, size): a two-form-entry primary with a nursery. Names
+# stay with the year group (Cedar is always a Year 4 class).
+CLASSES = [("Acorns", "N", 26), ("Saplings", "R", 30), ("Seedlings", "R", 30)] + [
     (name, str(year), 30)
     for year, names in enumerate(
         [
@@ -256,6 +235,7 @@ TEACHER_NAMES = [
     ("Chris", "Doyle"),
     ("Megan", "Pike"),
     ("Sam", "Ellis"),
+    ("Priya", "Nair"),
 ]
 MAIN_TEACHER_CLASS = "Cedar"
 
@@ -286,9 +266,10 @@ def _dob(rng: random.Random, year_group: str, year_start: dt.date) -> dt.date:
     return born_from + dt.timedelta(days=rng.randrange(365))
 
 
-def _admission(rng: random.Random, year_group: str, year_start: dt.date) -> dt.date:
-    if rng.random() < 0.08:  # joined this year, mid-term
-        return year_start + dt.timedelta(days=rng.randrange(7, 60))
+def _admission(rng: random.Random, year_group: str, year_start: dt.date, today: dt.date) -> dt.date:
+    joined = year_start + dt.timedelta(days=rng.randrange(7, 60))
+    if rng.random() < 0.08 and joined < today:  # joined this year, mid-term
+        return joined
     # Everyone else started in the September of their Nursery or Reception year.
     return dt.date(year_start.year - max(OFFSET[year_group], 0), 9, 1)
 
@@ -299,9 +280,21 @@ def _phone(rng: random.Random) -> str:
 
 @transaction.atomic
 def seed_demo(
-    seed: int = 2026, password: str = DEMO_PASSWORD, history: bool = True
+    seed: int = 2026,
+    password: str = DEMO_PASSWORD,
+    history: bool = True,
+    now: dt.datetime | None = None,
+    report: Callable[[str], object] | None = None,
 ) -> tuple[School, bool]:
-    """Create the demo school; returns (school, created)."""
+    """Create the demo school as it stands at `now`; returns (school, created).
+
+    Last year's pupils are created in last year's classes and rolled forward
+    by the same service the New school year page uses, so the demo has last
+    year's leavers, this year's new intake, and last year's summer term of
+    marks while this year is young (see `demo_plan`).
+    """
+    now = now or timezone.now()
+    say = report or (lambda line: None)
     sync_roles()
     existing = School.objects.filter(urn=DEMO_URN).first()
     if existing:
@@ -317,28 +310,22 @@ def seed_demo(
         headteacher="Sarah Okonkwo",
         la_attendance_email="attendance.cme@hertfordshire.example",
     )
-    years = {}
-    for name, (start, end, terms, insets) in YEARS.items():
-        year = AcademicYear.objects.create(school=school, name=name, start_date=start, end_date=end)
-        years[name] = year
-        for season, half, t_start, t_end in terms:
-            Term.objects.create(
-                academic_year=year, season=season, half=half, start_date=t_start, end_date=t_end
-            )
-        for day in insets:
-            NonSchoolDay.objects.create(
-                school=school, date=day, kind=NonSchoolDay.Kind.INSET, description="Staff training"
-            )
-    year = years[CURRENT_YEAR]
-
-    groups = {}
-    for name, year_group, _ in CLASSES:
-        groups[name] = RegistrationGroup.objects.create(
-            academic_year=year, name=name, year_group=year_group
+    plan = plan_demo(now, school.tz)
+    years = {d.name: save_year_calendar(school, d, by=None) for d in plan.years}
+    previous, current = years[plan.previous.name], years[plan.current.name]
+    calendar = SchoolCalendar(school)
+    say(
+        "Calendar: "
+        + ", ".join(
+            f"{d.name} ({len(calendar.school_days(d.start, d.end))} school days)"
+            for d in plan.years
         )
+    )
 
     # Hashing is deliberately slow: hash the shared demo password once.
     hashed = make_password(password)
+    teachers = {}
+    admin = None
     for username, first, last, title, role in STAFF:
         user = User.objects.create(
             username=username,
@@ -351,6 +338,7 @@ def seed_demo(
             is_superuser=role is Role.ADMIN,
         )
         user.groups.add(Group.objects.get(name=role.value))
+        admin = user if role is Role.ADMIN else admin
     teacher_group = Group.objects.get(name=Role.TEACHER.value)
     for (name, _, _), (first, last) in zip(CLASSES, TEACHER_NAMES, strict=True):
         username = "teacher" if name == MAIN_TEACHER_CLASS else f"teacher.{name.lower()}"
@@ -363,134 +351,207 @@ def seed_demo(
             school=school,
         )
         user.groups.add(teacher_group)
-        groups[name].teachers.add(user)
+        teachers[name] = user
+    say(f"Staff: {User.objects.filter(school=school).count()} accounts ({len(teachers)} teachers)")
 
-    _seed_pupils(school, year, groups, rng)
+    last_year_groups = {}
+    for name, year_group, _ in CLASSES:
+        group = RegistrationGroup.objects.create(
+            academic_year=previous, name=name, year_group=year_group
+        )
+        group.teachers.add(teachers[name])
+        last_year_groups[name] = group
+    families = _Families(school, rng)
+    families.add_pupils(previous, last_year_groups, {n: size for n, _, size in CLASSES}, now)
+    say(
+        f"Pupils in {previous.name}: {Pupil.objects.filter(school=school).count()} in "
+        f"{len(CLASSES)} classes, {Contact.objects.filter(school=school).count()} contacts"
+    )
+    if history:
+        for hook in BEFORE_ROLLOVER_HOOKS:
+            _say(say, hook(school, rng, plan))
+
+    # The summer holiday's work: classes move up, Year 6 leaves.
+    rolled_at = dt.datetime.combine(
+        plan.previous.last_day + dt.timedelta(days=1), dt.time(10, 0), school.tz
+    )
+    rollover = confirm_rollover(previous, default_plan(previous), by=admin, now=rolled_at)
+    say(f"Rolled forward to {current.name}: {rollover.summary}")
+    groups = {g.name: g for g in current.registration_groups.all()}
+    space = {
+        name: size - groups[name].pupils.filter(leaving_date__isnull=True).count()
+        for name, _, size in CLASSES
+    }
+    intake = families.add_pupils(current, groups, space, now)
+    say(f"New intake in {current.name}: {intake} pupils")
     if history:
         for hook in HISTORY_HOOKS:
-            hook(school, rng)
+            _say(say, hook(school, rng, plan))
     return school, True
 
 
-def _seed_pupils(school, year, groups, rng: random.Random) -> None:
-    free = {name: size for name, _, size in CLASSES}
-    by_year: dict[str, list[str]] = {}
-    for name, year_group, _ in CLASSES:
-        by_year.setdefault(year_group, []).append(name)
-    serial = 0
-    family_no = 0
-    names_in_class: dict[str, set] = {name: set() for name in free}
-    while any(free.values()):
-        family_no += 1
-        surname = rng.choice(SURNAMES)
-        fsm = rng.random() < 0.24
-        eal = rng.random() < 0.2
-        looked_after = rng.random() < 0.012
-        social_worker = looked_after or rng.random() < 0.025
-        mobile = rng.random() < 0.01
-        children = rng.choices([1, 2, 3], weights=[68, 26, 6])[0]
-        address = f"{rng.randrange(1, 120)} {rng.choice(STREETS)}, Oakfield"
-        letters = "ABDEFGHJLNPQRSTUWXYZ"
-        inward = f"{rng.randrange(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
-        postcode = f"AL{rng.randrange(1, 10)} {inward}"
-        contacts = []
-        if looked_after:
-            carer = Contact.objects.create(
-                school=school,
-                external_id=f"C{family_no:04d}",
-                title="Mrs",
-                first_name=rng.choice(FIRST_F),
-                last_name=rng.choice(SURNAMES),
-                mobile_phone=_phone(rng),
-                email=f"carer{family_no}@example.org",
-                address=address,
-                postcode=postcode,
-                preferred_contact_method="sms",
-            )
-            contacts.append((carer, PupilContact.Relationship.FOSTER_CARER, False, True))
-        else:
-            two_parents = rng.random() < 0.7
-            mum = Contact.objects.create(
-                school=school,
-                external_id=f"C{family_no:04d}M",
-                title="Ms",
-                first_name=rng.choice(FIRST_F),
-                last_name=surname,
-                mobile_phone=_phone(rng),
-                email=f"family{family_no}.m@example.org",
-                address=address,
-                postcode=postcode,
-                preferred_contact_method=rng.choice(["sms", "sms", "phone", "email"]),
-            )
-            contacts.append((mum, PupilContact.Relationship.MOTHER, True, True))
-            if two_parents:
-                lives_with = rng.random() < 0.85
-                dad = Contact.objects.create(
+def _say(say, line) -> None:
+    if line:
+        say(line)
+
+
+class _Families:
+    """Makes families of pupils and their contacts, numbering them across calls."""
+
+    def __init__(self, school: School, rng: random.Random):
+        self.school, self.rng = school, rng
+        self.serial = 0
+        self.family_no = 0
+
+    def add_pupils(self, year: AcademicYear, groups, free: dict[str, int], now) -> int:
+        """Fill each class of `year` up to its free places; returns the pupils made."""
+        school, rng = self.school, self.rng
+        today = timezone.localdate(now, school.tz)
+        free = {name: n for name, n in free.items() if n > 0}
+        by_year: dict[str, list[str]] = {}
+        for name, year_group, _ in CLASSES:
+            if name in free:
+                by_year.setdefault(year_group, []).append(name)
+        names_in_class: dict[str, set] = {
+            name: set(groups[name].pupils.values_list("legal_first_name", "legal_surname"))
+            for name in free
+        }
+        made: list[Contact] = []
+        pupils: list[Pupil] = []
+        links: list[tuple] = []
+
+        def new_contact(**fields) -> Contact:
+            made.append(Contact(**fields))
+            return made[-1]
+
+        while any(free.values()):
+            self.family_no += 1
+            family_no = self.family_no
+            surname = rng.choice(SURNAMES)
+            fsm = rng.random() < 0.24
+            eal = rng.random() < 0.2
+            looked_after = rng.random() < 0.012
+            social_worker = looked_after or rng.random() < 0.025
+            mobile = rng.random() < 0.01
+            children = rng.choices([1, 2, 3], weights=[68, 26, 6])[0]
+            address = f"{rng.randrange(1, 120)} {rng.choice(STREETS)}, Oakfield"
+            letters = "ABDEFGHJLNPQRSTUWXYZ"
+            inward = f"{rng.randrange(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+            postcode = f"AL{rng.randrange(1, 10)} {inward}"
+            family = []
+            if looked_after:
+                carer = new_contact(
                     school=school,
-                    external_id=f"C{family_no:04d}F",
-                    title="Mr",
-                    first_name=rng.choice(FIRST_M),
-                    last_name=surname,
-                    mobile_phone=_phone(rng),
-                    work_phone=f"01727 {rng.randrange(100000, 999999)}",
-                    email=f"family{family_no}.f@example.org",
-                    address=address if lives_with else "",
-                    postcode=postcode if lives_with else "",
-                    preferred_contact_method="phone",
-                )
-                contacts.append((dad, PupilContact.Relationship.FATHER, True, lives_with))
-            if rng.random() < 0.3:
-                gran = Contact.objects.create(
-                    school=school,
-                    external_id=f"C{family_no:04d}G",
+                    external_id=f"C{family_no:04d}",
+                    title="Mrs",
                     first_name=rng.choice(FIRST_F),
                     last_name=rng.choice(SURNAMES),
-                    home_phone=f"01727 {rng.randrange(100000, 999999)}",
-                    preferred_contact_method="phone",
+                    mobile_phone=_phone(rng),
+                    email=f"carer{family_no}@example.org",
+                    address=address,
+                    postcode=postcode,
+                    preferred_contact_method="sms",
                 )
-                contacts.append((gran, PupilContact.Relationship.GRANDPARENT, False, False))
-        open_years = [y for y, names in by_year.items() if any(free[n] for n in names)]
-        for year_group in rng.sample(open_years, min(children, len(open_years))):
-            name = rng.choice([n for n in by_year[year_group] if free[n]])
-            free[name] -= 1
-            serial += 1
-            sex = rng.choice("FM")
-            first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
-            while (first, surname) in names_in_class[name]:  # two of one name confuse a register
+                family.append((carer, PupilContact.Relationship.FOSTER_CARER, False, True))
+            else:
+                two_parents = rng.random() < 0.7
+                mum = new_contact(
+                    school=school,
+                    external_id=f"C{family_no:04d}M",
+                    title="Ms",
+                    first_name=rng.choice(FIRST_F),
+                    last_name=surname,
+                    mobile_phone=_phone(rng),
+                    email=f"family{family_no}.m@example.org",
+                    address=address,
+                    postcode=postcode,
+                    preferred_contact_method=rng.choice(["sms", "sms", "phone", "email"]),
+                )
+                family.append((mum, PupilContact.Relationship.MOTHER, True, True))
+                if two_parents:
+                    lives_with = rng.random() < 0.85
+                    dad = new_contact(
+                        school=school,
+                        external_id=f"C{family_no:04d}F",
+                        title="Mr",
+                        first_name=rng.choice(FIRST_M),
+                        last_name=surname,
+                        mobile_phone=_phone(rng),
+                        work_phone=f"01727 {rng.randrange(100000, 999999)}",
+                        email=f"family{family_no}.f@example.org",
+                        address=address if lives_with else "",
+                        postcode=postcode if lives_with else "",
+                        preferred_contact_method="phone",
+                    )
+                    family.append((dad, PupilContact.Relationship.FATHER, True, lives_with))
+                if rng.random() < 0.3:
+                    gran = new_contact(
+                        school=school,
+                        external_id=f"C{family_no:04d}G",
+                        first_name=rng.choice(FIRST_F),
+                        last_name=rng.choice(SURNAMES),
+                        home_phone=f"01727 {rng.randrange(100000, 999999)}",
+                        preferred_contact_method="phone",
+                    )
+                    family.append((gran, PupilContact.Relationship.GRANDPARENT, False, False))
+            open_years = [y for y, names in by_year.items() if any(free[n] for n in names)]
+            for year_group in rng.sample(open_years, min(children, len(open_years))):
+                name = rng.choice([n for n in by_year[year_group] if free[n]])
+                free[name] -= 1
+                self.serial += 1
+                sex = rng.choice("FM")
                 first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
-            names_in_class[name].add((first, surname))
-            send = rng.choices("NKE", weights=[84, 13, 3])[0]
-            dob = _dob(rng, year_group, year.start_date)
-            pupil = Pupil.objects.create(
-                school=school,
-                upn=make_upn(rng, 2020 + rng.randrange(0, 6), serial),
-                legal_first_name=first,
-                legal_surname=surname,
-                preferred_first_name=("Alex" if first == "Alexander" else ""),
-                date_of_birth=dob,
-                sex=sex,
-                year_group=year_group,
-                registration_group=groups[name],
-                admission_date=_admission(rng, year_group, year.start_date),
-                free_school_meals=fsm,
-                pupil_premium=fsm or looked_after or rng.random() < 0.03,
-                send=send,
-                eal=eal,
-                looked_after=looked_after,
-                has_social_worker=social_worker,
-                social_worker_name="Jo Adeyemi" if social_worker else "",
-                social_worker_phone="01992 555 0101" if social_worker else "",
-                social_worker_email="jo.adeyemi@hertfordshire.example" if social_worker else "",
-                young_carer=rng.random() < 0.015,
-                gypsy_roma_traveller=mobile,
-                healthcare_plan=rng.random() < 0.06,
-            )
-            for priority, (contact, relationship, pr, lives_with) in enumerate(contacts, start=1):
-                PupilContact.objects.create(
-                    pupil=pupil,
-                    contact=contact,
-                    relationship=relationship,
-                    parental_responsibility=pr,
-                    lives_with_pupil=lives_with,
-                    priority=priority,
+                # Two of one name in a class confuse a register.
+                while (first, surname) in names_in_class[name]:
+                    first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
+                names_in_class[name].add((first, surname))
+                send = rng.choices("NKE", weights=[84, 13, 3])[0]
+                dob = _dob(rng, year_group, year.start_date)
+                pupil = Pupil(
+                    school=school,
+                    upn=make_upn(rng, 2020 + rng.randrange(0, 6), self.serial),
+                    legal_first_name=first,
+                    legal_surname=surname,
+                    preferred_first_name=("Alex" if first == "Alexander" else ""),
+                    date_of_birth=dob,
+                    sex=sex,
+                    year_group=year_group,
+                    registration_group=groups[name],
+                    admission_date=_admission(rng, year_group, year.start_date, today),
+                    free_school_meals=fsm,
+                    pupil_premium=fsm or looked_after or rng.random() < 0.03,
+                    send=send,
+                    eal=eal,
+                    looked_after=looked_after,
+                    has_social_worker=social_worker,
+                    social_worker_name="Jo Adeyemi" if social_worker else "",
+                    social_worker_phone="01992 555 0101" if social_worker else "",
+                    social_worker_email="jo.adeyemi@hertfordshire.example" if social_worker else "",
+                    young_carer=rng.random() < 0.015,
+                    gypsy_roma_traveller=mobile,
+                    healthcare_plan=rng.random() < 0.06,
                 )
+                pupils.append(pupil)
+                links += [(pupil, *link) for link in family]
+        Contact.objects.bulk_create(made)
+        Pupil.objects.bulk_create(pupils)
+        PupilContact.objects.bulk_create(
+            PupilContact(
+                pupil=pupil,
+                contact=contact,
+                relationship=relationship,
+                parental_responsibility=pr,
+                lives_with_pupil=lives_with,
+                priority=priority,
+            )
+            for priority, (pupil, contact, relationship, pr, lives_with) in _numbered(links)
+        )
+        return len(pupils)
+
+
+def _numbered(links):
+    """Each pupil's contacts numbered 1, 2, 3 in the family's order (1 is called first)."""
+    seen: dict[int, int] = {}
+    for link in links:
+        seen[id(link[0])] = seen.get(id(link[0]), 0) + 1
+        yield seen[id(link[0])], link

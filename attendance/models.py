@@ -53,6 +53,9 @@ class School(models.Model):
         default=6,
         validators=[MinValueValidator(3), MaxValueValidator(6)],
     )
+    office_may_set_up_year = models.BooleanField(
+        "the office may set up the new school year (calendar, classes, staff)", default=False
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -241,6 +244,7 @@ class Pupil(models.Model):
     )
     admission_date = models.DateField()
     leaving_date = models.DateField(null=True, blank=True)
+    leaving_reason = models.CharField(max_length=200, blank=True)
 
     free_school_meals = models.BooleanField(default=False)
     pupil_premium = models.BooleanField(default=False)
@@ -427,10 +431,41 @@ class RoleScope(models.Model):
             ("manage_escalation", "Work the escalation ladder and penalty notices"),
             ("view_aggregate_reports", "See aggregate attendance figures"),
             ("import_pupils", "Import and export pupils and contacts"),
+            ("manage_school_year", "Set up the school year: calendar, classes and staff"),
         ]
 
     def __str__(self) -> str:
         return "role permissions"
+
+
+class YearRollover(models.Model):
+    """Classes rolled forward from one academic year into the next.
+
+    Prepared as a draft (the plan is kept as JSON, so it can be made in July
+    and confirmed once the summer term has ended) and confirmed once: a
+    confirmed row is why the page refuses to roll the same year twice.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="rollovers")
+    from_year = models.OneToOneField(
+        AcademicYear, on_delete=models.PROTECT, related_name="rollover"
+    )
+    to_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="+")
+    plan = models.JSONField(default=dict)
+    prepared_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    prepared_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.from_year} to {self.to_year}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Grouping(models.Model):

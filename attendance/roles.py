@@ -40,7 +40,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "view_aggregate_reports",
     ],
     Role.GOVERNOR: ["view_aggregate_reports"],
-    Role.ADMIN: ["view_all_pupils", "import_pupils", "view_aggregate_reports"],
+    Role.ADMIN: [
+        "view_all_pupils",
+        "import_pupils",
+        "view_aggregate_reports",
+        "manage_school_year",
+    ],
 }
 
 # Where each role lands after signing in, first match wins.

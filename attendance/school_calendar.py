@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 import holidays
+from dateutil.easter import easter
 
 from .models import NonSchoolDay, Pupil, School, Term
 
@@ -49,10 +50,25 @@ class SchoolSession:
         return f"{self.date:%a %d %b %Y} {self.session}"
 
 
+WHY = {
+    NonSchoolDay.Kind.INSET: "an INSET (staff training) day",
+    NonSchoolDay.Kind.CLOSURE: "a planned school closure",
+    NonSchoolDay.Kind.BANK_HOLIDAY: "an extra bank holiday",
+}
+
+
+def _long(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def _other(session: str) -> str:
+    return "morning" if session == Session.PM else "afternoon"
+
+
 class SchoolCalendar:
     """One school's calendar, loaded once (two queries) and asked many times."""
 
-    def __init__(self, school: School, _terms=None, _closed=None):
+    def __init__(self, school: School | None, _terms=None, _closed=None, _why=None):
         self.school = school
         if _terms is None:
             _terms = list(
@@ -60,14 +76,24 @@ class SchoolCalendar:
                 .order_by("start_date")
                 .values_list("start_date", "end_date")
             )
-            _closed = self._closures(NonSchoolDay.objects.filter(school=school))
+            rows = list(
+                NonSchoolDay.objects.filter(school=school).values_list(
+                    "date", "sessions", "kind", "description"
+                )
+            )
+            _closed = self._closures((day, sessions) for day, sessions, _, _ in rows)
+            _why = {
+                day: WHY.get(kind, description or "a non-school day")
+                for day, _, kind, description in rows
+            }
         self._terms = _terms
         self._closed: dict[dt.date, set[Session]] = _closed or {}
+        self._why: dict[dt.date, str] = _why or {}
 
     @staticmethod
     def _closures(rows) -> dict[dt.date, set[Session]]:
         closed: dict[dt.date, set[Session]] = {}
-        for day, sessions in rows.values_list("date", "sessions"):
+        for day, sessions in rows:
             closed[day] = (
                 {Session.AM, Session.PM}
                 if sessions == NonSchoolDay.Sessions.BOTH
@@ -138,6 +164,65 @@ class SchoolCalendar:
         if pupil.leaving_date:
             end = min(end, pupil.leaving_date)
         return self.sessions(start, end) if start <= end else []
+
+    def next_school_day(self, day: dt.date) -> dt.date | None:
+        """The first school day strictly after `day`, if the calendar has one."""
+        horizon = self.last_day
+        while horizon and day < horizon:
+            day += ONE_DAY
+            if self.is_school_day(day):
+                return day
+        return None
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """What schools call the holiday `day` falls in, or None in term or past the calendar."""
+        if self.in_term(day) or not self._terms:
+            return None
+        before = [end for _, end in self._terms if end < day]
+        after = [start for start, _ in self._terms if start > day]
+        if not before or not after:
+            return None
+        gap_start, gap_end = before[-1], after[0]
+        within = lambda d: gap_start < d < gap_end  # noqa: E731
+        if within(dt.date(gap_end.year, 8, 1)):
+            return "summer holiday"
+        if within(dt.date(gap_start.year, 12, 25)) or within(dt.date(gap_end.year, 1, 1)):
+            return "Christmas holiday"
+        if within(easter(gap_end.year)):
+            return "Easter holiday"
+        return "half-term holiday"
+
+    def day_note(self, day: dt.date) -> str | None:
+        """Why there are no registers on `day`, in a sentence for staff (None on a school day)."""
+        sessions = self.sessions_on(day)
+        if len(sessions) == 2:
+            return None
+        name = _long(day)
+        back = self.next_school_day(day)
+        return_on = f" Pupils are back on {_long(back)}." if back else ""
+        closed = self._closed.get(day, set())
+        if sessions:  # one session closed
+            return f"Only the {sessions[0]} register today: the {_other(sessions[0])} is closed."
+        to_add = "the admin adds it under Setup → New school year."
+        if self.last_day and self.last_day < day and day.month in (7, 8):
+            return (
+                "School is closed for the summer holiday. Next year's calendar is not set up "
+                f"yet: {to_add}"
+            )
+        if self.first_day is None or day > self.last_day or day < self.first_day:
+            return f"There is no school calendar for {name} {day.year} yet: {to_add}"
+        holiday = self.holiday_name(day)
+        if holiday:
+            return f"School is closed for the {holiday}.{return_on}"
+        if day.weekday() >= 5:
+            return f"No registers today: {name} is a weekend.{return_on}"
+        if day in england_bank_holidays(day.year):
+            title = holidays.country_holidays("GB", subdiv="ENG", years=day.year).get(day)
+            return f"No registers today: {name} is a bank holiday ({title}).{return_on}"
+        if closed:
+            why = self._why.get(day, "a non-school day")
+            return f"No registers today: {name} is {why}.{return_on}"
+        return f"No registers today: {name} is not a school day.{return_on}"
 
     def is_school_week(self, monday: dt.date) -> bool:
         return any(self.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 
-from django.utils import timezone
-
+from attendance.demo_plan import DemoPlan
 from attendance.models import School, User
 from attendance.roles import Role
 
@@ -15,13 +13,13 @@ from .models import Intervention, LetterTemplate
 from .services import check_thresholds, consider_support, issue_notice_to_improve
 
 
-def seed_escalation(school: School, rng: random.Random, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    today = now.astimezone(school.tz).date()
+def seed_escalation(school: School, rng: random.Random, plan: DemoPlan) -> str:
+    now = plan.now
     officer = User.objects.get(school=school, groups__name=Role.ATTENDANCE_OFFICER.value)
     for kind in LetterTemplate.Kind.values:
         letters.template_for(school, kind)
-    run = check_thresholds(school, today - dt.timedelta(days=1))
+    # Last night's run: the threshold as it stood at the last school day.
+    run = check_thresholds(school, plan.history_end)
     cases = sorted(run.opened, key=lambda c: c.pupil.upn)
     if cases:
         consider_support(
@@ -34,26 +32,30 @@ def seed_escalation(school: School, rng: random.Random, now: dt.datetime | None 
     if len(cases) > 1:
         issue_notice_to_improve(
             cases[1],
-            issued_on=today - dt.timedelta(days=2),
+            issued_on=plan.notice_to_improve[0],
             support_offered="Breakfast club place; weekly check-in with the family support worker.",
             improvement_expected="No further unauthorised absence during the improvement period.",
             by=officer,
             now=now,
         )
-    for case in cases[2:4]:
+    for case, review_on in zip(cases[2:4], plan.reviews, strict=False):
         Intervention.objects.create(
             pupil=case.pupil,
             case=case,
             kind=Intervention.Kind.MEETING,
-            date=today - dt.timedelta(days=rng.randrange(2, 9)),
+            date=plan.meeting_on,
             summary="Early intervention meeting",
             attendees="Parent, class teacher, attendance officer",
             notes="Agreed a target of no unauthorised absence this half-term.",
-            review_on=today + dt.timedelta(days=rng.randrange(3, 20)),
+            review_on=review_on,
             recorded_by=officer,
             recorded_at=now,
         )
+    return (
+        f"Escalation: threshold checked to {plan.history_end:%a %d %b %Y}: {len(cases)} cases "
+        f"opened, {len(run.approaching)} pupils approaching"
+    )
 
 
-def seed_escalation_hook(school: School, rng: random.Random) -> None:
-    seed_escalation(school, rng)
+def seed_escalation_hook(school: School, rng: random.Random, plan: DemoPlan) -> str:
+    return seed_escalation(school, rng, plan)

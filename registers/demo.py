@@ -13,20 +13,18 @@ import datetime as dt
 import random
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from attendance.models import Pupil, School, User
+from attendance.demo_plan import DemoPlan
+from attendance.models import AcademicYear, Pupil, School, User
 from attendance.roles import Role
+from attendance.rollover import YEAR_ORDER
 from attendance.school_calendar import SchoolCalendar
-from attendance.selectors import current_academic_year
 
 from . import rules
 from .models import LateArrival, Mark, MarkChange, Register
 from .services import position_of
 
-CLUSTER_WEEK = dt.date(2026, 10, 5)
-HOLIDAY_WEEK = dt.date(2026, 10, 19)
-VISIT_DAY = (dt.date(2026, 10, 14), "Cedar")
+VISIT_CLASS = "Cedar"
 REASONS = {
     "I": "Parent phoned: unwell",
     "M": "Appointment card seen: dentist",
@@ -37,8 +35,13 @@ REASONS = {
 }
 
 
-def _profile(rng: random.Random) -> tuple[float, float]:
-    """(chance of an absence starting on a day, chance of arriving late)."""
+def _profile(upn: str) -> tuple[float, float]:
+    """(chance of an absence starting on a day, chance of arriving late).
+
+    Seeded by the pupil, so a child keeps their habits from last year's
+    marks to this year's.
+    """
+    rng = random.Random(f"profile-{upn}")
     band = rng.random()
     if band < 0.70:
         absence = rng.uniform(0.004, 0.012)
@@ -53,27 +56,27 @@ def _profile(rng: random.Random) -> tuple[float, float]:
 
 
 @transaction.atomic
-def seed_history(school: School, rng: random.Random, now: dt.datetime | None = None) -> int:
-    """Marks for every school session from the start of the year to now.
+def seed_history(
+    school: School, rng: random.Random, plan: DemoPlan, *, last_year: bool = False
+) -> int:
+    """Marks for the plan's history: last year's summer term (`last_year`), or
+    this year from its first day to the last school day before today.
 
     Today's registers whose time has come are taken by the teachers but left
     open, with today's absentees still N, so the close and first-day calling
     have a real morning to work on.
     """
-    now = now or timezone.now()
-    today = now.astimezone(school.tz).date()
-    year = current_academic_year(school, today)
-    end = min(today - dt.timedelta(days=1), dt.date(year.start_date.year, 12, 31))
+    now, today = plan.now, plan.today
     calendar = SchoolCalendar(school)
-    sessions = calendar.sessions(year.start_date, end)
-    if year.start_date <= today <= year.end_date:
-        sessions += [
-            s
-            for s in calendar.sessions(today, today)
-            if now >= rules.at(school, today, rules.register_times(school, s.session)[0])
-        ]
+    span = plan.previous_history if last_year else plan.history
+    sessions = calendar.sessions(*span) if span else []
+    if not last_year:
+        sessions += [s for s in calendar.sessions(today, today) if s.session in plan.today_sessions]
     if not sessions:
         return 0
+    year = AcademicYear.objects.get(
+        school=school, name=(plan.previous if last_year else plan.current).name
+    )
     office = User.objects.filter(school=school, groups__name=Role.OFFICE.value).first()
     groups = list(year.registration_groups.prefetch_related("teachers"))
     teachers = {g.id: g.teachers.first() for g in groups}
@@ -81,28 +84,33 @@ def seed_history(school: School, rng: random.Random, now: dt.datetime | None = N
     for group in groups:
         for s in sessions:
             opens, closes = rules.register_times(school, s.session)
+            taken_at = rules.at(school, s.date, opens) + dt.timedelta(minutes=rng.randrange(1, 8))
             registers[group.id, s.date, s.session] = Register(
                 group=group,
                 date=s.date,
                 session=s.session,
                 taken_by=teachers[group.id],
-                taken_at=rules.at(school, s.date, opens)
-                + dt.timedelta(minutes=rng.randrange(1, 8)),
-                closed_at=rules.at(school, s.date, closes),
+                taken_at=min(taken_at, now),
+                # Today's stay open for the close job, as in a real school.
+                closed_at=None if s.date == today else rules.at(school, s.date, closes),
             )
     Register.objects.bulk_create(registers.values(), batch_size=2000)
+    holiday_days = set(plan.holiday_week)
+    illness_days = set(plan.illness_week)
+    top_year = max((g.year_group for g in groups), key=YEAR_ORDER.index)
 
     marks: list[tuple] = []
     changes: list[list[dict]] = []
     lates: list[tuple[int, dt.datetime, str]] = []
-    pupils = Pupil.objects.filter(school=school).select_related("registration_group")
-    for pupil in pupils:
+    pupils = Pupil.objects.filter(school=school, registration_group__in=groups).select_related(
+        "registration_group"
+    )
+    for pupil in pupils.order_by("upn"):
         group = pupil.registration_group
-        if group is None:
-            continue
         teacher = teachers[group.id]
-        absence_chance, late_chance = _profile(rng)
-        holiday = rng.random() < 0.03
+        absence_chance, late_chance = _profile(pupil.upn)
+        # Leavers take no holiday in their last weeks: their case would go nowhere.
+        holiday = rng.random() < 0.03 and not (last_year and pupil.year_group == top_year)
         infant = pupil.year_group in ("N", "R", "1")
         absent_until: dt.date | None = None
         absent_code = "I"
@@ -115,13 +123,9 @@ def seed_history(school: School, rng: random.Random, now: dt.datetime | None = N
             teacher_at = register.taken_at
             if s.session == "AM" and (absent_until is None or s.date > absent_until):
                 absent_until = None
-                if holiday and HOLIDAY_WEEK <= s.date < HOLIDAY_WEEK + dt.timedelta(days=5):
-                    absent_until, absent_code = HOLIDAY_WEEK + dt.timedelta(days=4), "G"
-                elif (
-                    infant
-                    and CLUSTER_WEEK <= s.date < CLUSTER_WEEK + dt.timedelta(days=5)
-                    and rng.random() < 0.06
-                ):
+                if holiday and s.date in holiday_days:
+                    absent_until, absent_code = plan.holiday_week[-1], "G"
+                elif infant and s.date in illness_days and rng.random() < 0.06:
                     absent_until, absent_code = s.date + dt.timedelta(days=rng.randrange(1, 3)), "I"
                 elif rng.random() < absence_chance:
                     absent_code = rng.choices("IMOCR", weights=[80, 8, 8, 2, 2])[0]
@@ -146,7 +150,7 @@ def seed_history(school: School, rng: random.Random, now: dt.datetime | None = N
                             "reason": REASONS[code],
                         },
                     ]
-            elif (s.date, group.name) == VISIT_DAY:
+            elif s.date == plan.visit_day and group.name == VISIT_CLASS:
                 code = "V"
             elif rng.random() < late_chance and s.date < today:
                 minutes = rng.choice([3, 5, 8, 10, 12, 15, 18] * 5 + [25, 35, 50])
@@ -288,5 +292,20 @@ def _copy(model, columns: list[str], rows) -> None:
             copy.write_row(row)
 
 
-def seed_history_hook(school: School, rng: random.Random) -> None:
-    seed_history(school, rng)
+def seed_last_year_hook(school: School, rng: random.Random, plan: DemoPlan) -> str | None:
+    if plan.previous_history is None:
+        return None
+    count = seed_history(school, rng, plan, last_year=True)
+    first, last = plan.previous_history
+    return (
+        f"Marks for {plan.previous.name}'s summer term ({first:%d %b} to {last:%d %b %Y}): {count}"
+    )
+
+
+def seed_history_hook(school: School, rng: random.Random, plan: DemoPlan) -> str | None:
+    count = seed_history(school, rng, plan)
+    until = plan.history[1] if plan.history else None
+    told = f" to {until:%a %d %b %Y}" if until else ""
+    if plan.today_sessions:
+        told += f" and today's {' and '.join(plan.today_sessions)} registers, still open"
+    return f"Marks for {plan.current.name}{told}: {count}"

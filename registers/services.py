@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from attendance import codes
+from attendance.errors import RuleError
 from attendance.models import Pupil, RegistrationGroup, School, User
 from attendance.roles import roles_of
 from attendance.selectors import pupils_on_roll
@@ -18,8 +19,8 @@ from .models import EarlyDeparture, LateArrival, Mark, MarkChange, Register, Ses
 SYSTEM_NAME = "Rollcall"
 
 
-class MarkError(ValueError):
-    pass
+class MarkError(RuleError):
+    """A rule about marks (kept as its own name for the callers that catch it)."""
 
 
 def position_of(user: User | None) -> str:

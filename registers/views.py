@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from attendance import authorizers, codes
 from attendance import selectors as core
 from attendance.models import Pupil, RegistrationGroup
+from attendance.school_calendar import SchoolCalendar
 
 from . import rules, selectors, services
 from .authorizers import may_amend, require_register
@@ -32,6 +33,7 @@ def my_registers(request):
         {
             "today": today,
             "statuses": statuses,
+            "day_note": SchoolCalendar(school).day_note(today),
             "everyone": teacher is None,
             "not_taken": [
                 s
@@ -173,6 +175,7 @@ def late_book(request):
             "departures": selectors.early_departures_on(school, today),
             "now": local_now,
             "school": school,
+            "day_note": SchoolCalendar(school).day_note(today),
             "late_reasons": ["Traffic", "Overslept", "Medical appointment", "Sibling's school"],
         },
         status=400 if error else 200,

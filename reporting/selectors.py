@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from attendance import codes
 from attendance.models import RegistrationGroup, School
+from attendance.school_calendar import SchoolCalendar
 from attendance.selectors import current_academic_year, pupils_on_roll
 from registers.models import Mark
 from registers.selectors import todays_registers
@@ -67,6 +68,7 @@ def today_view(school: School, now: dt.datetime) -> dict:
         "target": float(school.attendance_target),
         "severe": severe,
         "today": today,
+        "day_note": SchoolCalendar(school).day_note(today),
         "now": now,
         "registers_taken": sum(1 for s in statuses if s.register and s.register.taken_at),
         "registers_total": len(statuses),
