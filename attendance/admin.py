@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 
 from .models import (
     AcademicYear,
@@ -42,6 +43,19 @@ class RegistrationGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "year_group", "academic_year"]
     list_filter = ["academic_year", "year_group"]
     filter_horizontal = ["teachers"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "teachers":
+            # A class's teachers take its registers: never a governor or the office.
+            kwargs["queryset"] = (
+                User.objects.filter(
+                    Q(groups__permissions__codename="take_register")
+                    | Q(user_permissions__codename="take_register")
+                )
+                .distinct()
+                .order_by("last_name", "first_name")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class PupilContactInline(admin.TabularInline):

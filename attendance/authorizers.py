@@ -64,3 +64,19 @@ def require_school(user: User) -> School:
     if school is None:
         raise Http404("No school is set up yet: run `python manage.py seed_demo` or use the admin.")
     return school
+
+
+def may_set_up_year(user: User, school: School) -> bool:
+    """The admin role sets up the new school year; the office too where the school allows."""
+    if not same_school(user, school.id):
+        return False
+    if user.has_perm("attendance.manage_school_year"):
+        return True
+    return school.office_may_set_up_year and has_role(user, Role.OFFICE)
+
+
+def require_year_setup(user: User) -> School:
+    school = require_school(user)
+    if not may_set_up_year(user, school):
+        raise PermissionDenied
+    return school

@@ -101,13 +101,31 @@ def year_after(year: AcademicYear) -> AcademicYear | None:
     )
 
 
+def year_to_roll(school, today: dt.date) -> AcademicYear | None:
+    """The year whose classes move up next: this year, or last year if this
+    year has begun without classes (the roll-forward was left for September)."""
+    from .selectors import current_academic_year
+
+    current = current_academic_year(school, today)
+    if current is None:
+        return None
+    if current.registration_groups.exists():
+        return current
+    earlier = (
+        AcademicYear.objects.filter(school=school, end_date__lt=current.start_date)
+        .order_by("-start_date")
+        .first()
+    )
+    return earlier if earlier and earlier.registration_groups.exists() else current
+
+
 def leaving_day(year: AcademicYear) -> dt.date:
     """The last day of the summer term: the day the top year leaves."""
     last = year.terms.order_by("-end_date").first()
     return last.end_date if last else year.end_date
 
 
-def _classes_in(year: AcademicYear) -> list[RegistrationGroup]:
+def classes_in(year: AcademicYear) -> list[RegistrationGroup]:
     return sorted(
         year.registration_groups.prefetch_related("teachers"),
         key=lambda g: (YEAR_ORDER.index(g.year_group), g.name),
@@ -122,7 +140,7 @@ def default_plan(year: AcademicYear, names_stay_with_year_group: bool = True) ->
     keeps their class; otherwise each class keeps its name and its pupils
     and moves up a year.
     """
-    groups = _classes_in(year)
+    groups = classes_in(year)
     classes: list[NextClass] = []
     destinations: dict[int, list[str]] = {}
     if names_stay_with_year_group:
@@ -179,7 +197,8 @@ class Preview:
     leaving_date: dt.date
     leaving_reason: str
     without_class: list[Pupil]  # moving up a year group, no class next year
-    splits: list[tuple[RegistrationGroup, list[tuple[Pupil, str]]]]
+    # A class shared between several of next year's: its targets and each pupil's choice.
+    splits: list[tuple[RegistrationGroup, list[NextClass], list[tuple[Pupil, str]]]]
     moving: int
     errors: list[str]
     confirm_from: dt.date  # the first day the plan may be confirmed
@@ -208,7 +227,7 @@ def preview_rollover(year: AcademicYear, plan: Plan) -> Preview:
         )
     if to_year is None:
         errors.append(f"Create the calendar of the year after {year.name} first.")
-    groups = {g.id: g for g in _classes_in(year)}
+    groups = {g.id: g for g in classes_in(year)}
     if not groups:
         errors.append(f"There are no classes in {year.name} to roll forward.")
     keys = plan.by_key()
@@ -267,7 +286,7 @@ def preview_rollover(year: AcademicYear, plan: Plan) -> Preview:
             placed[key].append(pupil)
             from_counts[key][group.name] += 1
         if len(targets) > 1 and members:
-            splits.append((group, chosen))
+            splits.append((group, [keys[k] for k in targets], chosen))
     classes = [
         ClassPreview(
             c,

@@ -18,7 +18,13 @@ from django.db import transaction
 from .errors import RuleError
 from .models import AcademicYear, NonSchoolDay, School, Term, User
 from .school_calendar import SchoolCalendar, Session
-from .term_dates import HalfTerm, YearDates, academic_year_name, english_term_dates
+from .term_dates import (
+    HalfTerm,
+    YearDates,
+    academic_year_name,
+    academic_year_starting,
+    english_term_dates,
+)
 
 HALVES = [
     ("autumn", 1),
@@ -61,9 +67,11 @@ def stored_year_dates(year: AcademicYear) -> YearDates:
 
 
 def next_year_draft(school: School, today: dt.date) -> YearDates:
-    """The year after the school's latest one: stored if it exists, else the rule's dates."""
-    latest = AcademicYear.objects.filter(school=school).order_by("-start_date").first()
-    start_year = (latest.start_date.year + 1) if latest else today.year
+    """The year after the current one: its stored dates, or the rule's first draft."""
+    from .selectors import current_academic_year
+
+    current = current_academic_year(school, today)
+    start_year = current.start_date.year + 1 if current else academic_year_starting(today)
     existing = AcademicYear.objects.filter(
         school=school, name=academic_year_name(start_year)
     ).first()

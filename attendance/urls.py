@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import views
+from . import new_year_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +18,11 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
     path("setup/", views.setup, name="setup"),
     path("setup/pupils.csv", views.export_pupils, name="export_pupils"),
+    path("setup/new-year/", new_year_views.new_year, name="new_year"),
+    path("setup/new-year/calendar/", new_year_views.new_year_calendar, name="new_year_calendar"),
+    path("setup/new-year/classes/", new_year_views.new_year_classes, name="new_year_classes"),
+    path("setup/new-year/pupils/", new_year_views.new_year_pupils, name="new_year_pupils"),
+    path("setup/new-year/preview/", new_year_views.new_year_preview, name="new_year_preview"),
+    path("setup/staff/", new_year_views.staff_list, name="staff_list"),
+    path("setup/staff/new/", new_year_views.staff_new, name="staff_new"),
 ]

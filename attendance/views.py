@@ -100,6 +100,7 @@ def setup(request):
         {
             "form": form,
             "result": result,
+            "may_set_up_year": authorizers.may_set_up_year(request.user, school),
             "pupil_columns": imports.PUPIL_COLUMNS,
             "contact_columns": imports.CONTACT_COLUMNS,
         },

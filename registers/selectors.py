@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from attendance import codes
 from attendance.models import Pupil, RegistrationGroup, School, User
 from attendance.school_calendar import SchoolCalendar
@@ -46,9 +48,16 @@ def register_sheet(
 ) -> RegisterSheet:
     """Everything the register page shows, in a fixed number of queries."""
     school = group.academic_year.school
+    register = Register.objects.filter(group=group, date=day, session=session).first()
+    # A class of an earlier year: its pupils have moved up since, and the
+    # register lists whoever it was taken for.
+    members = Q(registration_group=group)
+    if register is not None:
+        members |= Q(marks__register=register)
     pupils = list(
         pupils_on_roll(school, day)
-        .filter(registration_group=group)
+        .filter(members)
+        .distinct()
         .order_by("legal_surname", "legal_first_name")
     )
     ids = [p.id for p in pupils]
@@ -60,7 +69,6 @@ def register_sheet(
     }
     year = group.academic_year
     figures = figures_by_pupil(ids, year.start_date, day - dt.timedelta(days=1))
-    register = Register.objects.filter(group=group, date=day, session=session).first()
     closed = bool(register and register.closed_at) or rules.is_closed_for_teachers(
         school, day, session, now
     )
