@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= true
 
-.PHONY: run test lint format install system services migrate seed clean
+.PHONY: run serve collectstatic test lint format install system services migrate seed clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,11 +26,23 @@ migrate: services
 	$(PY) manage.py migrate --no-input
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --refresh
 
-run: seed
-	$(PY) manage.py collectstatic --no-input -v 0
+# Static files are collected as production collects them (hashed, with a
+# manifest), so the same var/static also serves with DEBUG off.
+collectstatic: install
+	DEBUG=false SECRET_KEY=collectstatic-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM \
+	  $(PY) manage.py collectstatic --no-input -v 0
+
+run: seed collectstatic
 	scripts/run.sh
+
+# Production settings on this machine (DEBUG off, gunicorn, WhiteNoise), over
+# plain HTTP on 127.0.0.1:8000: a try-out of the deployment path, not a deployment.
+serve: seed collectstatic
+	DEBUG=false SECURE_SSL_REDIRECT=false SECURE_COOKIES=false SECURE_HSTS_SECONDS=0 \
+	  SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	  $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
 test: services
 	$(VENV)/bin/pytest

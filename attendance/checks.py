@@ -1,7 +1,25 @@
 """Production checks, run by `manage.py check --deploy`."""
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.checks import Error, Tags, register
+
+
+@register(Tags.staticfiles, deploy=True)
+def check_static_files_collected(app_configs, **kwargs):
+    """With DEBUG off every page links hashed static files: without the
+    manifest each one would be a server error."""
+    if settings.DEBUG or not hasattr(staticfiles_storage, "manifest_name"):
+        return []
+    if staticfiles_storage.exists(staticfiles_storage.manifest_name):
+        return []
+    return [
+        Error(
+            f"Static files have not been collected into {settings.STATIC_ROOT}.",
+            hint="Run `python manage.py collectstatic --no-input` (make serve does it).",
+            id="rollcall.E004",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)

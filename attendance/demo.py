@@ -223,6 +223,7 @@ STAFF = [
 TEACHER_NAMES = [
     ("Emma", "Clarke"),
     ("Tom", "Reid"),
+    ("Priya", "Nair"),
     ("Aisha", "Rahman"),
     ("James", "Lowe"),
     ("Hannah", "Fisher"),
@@ -235,7 +236,6 @@ TEACHER_NAMES = [
     ("Chris", "Doyle"),
     ("Megan", "Pike"),
     ("Sam", "Ellis"),
-    ("Priya", "Nair"),
 ]
 MAIN_TEACHER_CLASS = "Cedar"
 
@@ -388,6 +388,40 @@ def seed_demo(
         for hook in HISTORY_HOOKS:
             _say(say, hook(school, rng, plan))
     return school, True
+
+
+# A demo left for a week of school days (or into a year it has no calendar
+# for) is made again by `make run`, so a newcomer always meets a current school.
+STALE_AFTER_SCHOOL_DAYS = 5
+
+
+def demo_staleness(now: dt.datetime | None = None) -> str | None:
+    """Why the existing demo school no longer fits today, or None if it does."""
+    from django.apps import apps
+
+    school = School.objects.filter(urn=DEMO_URN).first()
+    if school is None:
+        return None
+    today = timezone.localdate(now or timezone.now(), school.tz)
+    calendar = SchoolCalendar(school)
+    if calendar.last_day is None or calendar.last_day < today:
+        return (
+            f"its calendar ends on {calendar.last_day:%d %B %Y}"
+            if calendar.last_day
+            else "it has no calendar"
+        )
+    register = apps.get_model("registers", "Register")
+    last = register.objects.filter(group__academic_year__school=school).order_by("-date").first()
+    if last is None:
+        return None
+    missed = calendar.school_days(last.date + dt.timedelta(days=1), today - dt.timedelta(days=1))
+    if len(missed) >= STALE_AFTER_SCHOOL_DAYS:
+        return f"its registers stop on {last.date:%d %B %Y}, {len(missed)} school days ago"
+    return None
+
+
+def only_the_demo_school() -> bool:
+    return not School.objects.exclude(urn=DEMO_URN).exists()
 
 
 def _say(say, line) -> None:

@@ -103,6 +103,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+# Production serves hashed, compressed files from the manifest `collectstatic`
+# writes; `make run` collects them that way too, so turning DEBUG off after
+# it serves what was collected (the deploy check rollcall.E004 says if not).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

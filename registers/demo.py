@@ -213,6 +213,10 @@ def seed_history(
         ],
         ((mark_id, *row) for mark_id, row in zip(ids, marks, strict=True)),
     )
+    # Each member of staff's name and position, once, not per history row.
+    who = {None: ("Rollcall", position_of(None))}
+    for user in User.objects.filter(school=school):
+        who[user.id] = (user.display_name(), position_of(user))
     rows = []
     for mark_id, history in zip(ids, changes, strict=True):
         previous = None
@@ -228,8 +232,7 @@ def seed_history(
                     step["reason"],
                     Mark.Source.REGISTER if previous is None else Mark.Source.OFFICE,
                     by.id if by else None,
-                    by.display_name() if by else "Rollcall",
-                    position_of(by),
+                    *who[by.id if by else None],
                     step["at"],
                 )
             )

@@ -1,8 +1,15 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
 
-from attendance.demo import DEMO_PASSWORD, demo_logins, seed_demo
+from attendance.demo import (
+    DEMO_PASSWORD,
+    demo_logins,
+    demo_staleness,
+    only_the_demo_school,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -12,15 +19,40 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
         parser.add_argument("--password", default=DEMO_PASSWORD, help="password for demo users")
         parser.add_argument("--list-logins", action="store_true", help="only print the demo logins")
+        parser.add_argument(
+            "--refresh",
+            action="store_true",
+            help="make the demo again if it no longer fits today (only in a database that "
+            "holds nothing but the demo school; everything in it is replaced)",
+        )
 
-    def handle(self, *args, seed, password, list_logins, **options):
+    def handle(self, *args, seed, password, list_logins, refresh, **options):
         if not list_logins:
+            stale = demo_staleness()
+            if stale and refresh:
+                if not only_the_demo_school():
+                    raise CommandError(
+                        f"The demo school is out of date ({stale}), but this database holds "
+                        "other schools too: refusing to empty it."
+                    )
+                self.stdout.write(f"The demo school is out of date ({stale}): making it again.")
+                call_command("flush", interactive=False, verbosity=0)
+            elif stale:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"The demo school is out of date ({stale}); "
+                        "`manage.py seed_demo --refresh` makes it again for today."
+                    )
+                )
             started = time.monotonic()
 
             def report(line: str) -> None:
+                if report.first:
+                    self.stdout.write("Seeding the demo school:")
+                    report.first = False
                 self.stdout.write(f"  {line} [{time.monotonic() - started:.1f} s]")
 
-            self.stdout.write("Seeding the demo school:")
+            report.first = True
             school, created = seed_demo(seed=seed, password=password, report=report)
             if created:
                 self.stdout.write(
