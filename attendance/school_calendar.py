@@ -192,17 +192,19 @@ class SchoolCalendar:
             return "Easter holiday"
         return "half-term holiday"
 
-    def day_note(self, day: dt.date) -> str | None:
+    def day_note(self, day: dt.date, *, today: bool = True) -> str | None:
         """Why there are no registers on `day`, in a sentence for staff (None on a school day)."""
         sessions = self.sessions_on(day)
         if len(sessions) == 2:
             return None
-        name = _long(day)
+        none = "No registers today" if today else "No registers"
+        name = _long(day) if today else f"{_long(day)} {day.year}"
         back = self.next_school_day(day)
         return_on = f" Pupils are back on {_long(back)}." if back else ""
         closed = self._closed.get(day, set())
         if sessions:  # one session closed
-            return f"Only the {sessions[0]} register today: the {_other(sessions[0])} is closed."
+            when = "today" if today else f"on {name}"
+            return f"Only the {sessions[0]} register {when}: the {_other(sessions[0])} is closed."
         to_add = "the admin adds it under Setup → New school year."
         if self.last_day and self.last_day < day and day.month in (7, 8):
             return (
@@ -213,16 +215,18 @@ class SchoolCalendar:
             return f"There is no school calendar for {name} {day.year} yet: {to_add}"
         holiday = self.holiday_name(day)
         if holiday:
+            if not today:
+                return f"{none}: {name} is in the {holiday}."
             return f"School is closed for the {holiday}.{return_on}"
         if day.weekday() >= 5:
-            return f"No registers today: {name} is a weekend.{return_on}"
+            return f"{none}: {name} is a weekend.{return_on if today else ''}"
         if day in england_bank_holidays(day.year):
             title = holidays.country_holidays("GB", subdiv="ENG", years=day.year).get(day)
-            return f"No registers today: {name} is a bank holiday ({title}).{return_on}"
+            return f"{none}: {name} is a bank holiday ({title}).{return_on if today else ''}"
         if closed:
             why = self._why.get(day, "a non-school day")
-            return f"No registers today: {name} is {why}.{return_on}"
-        return f"No registers today: {name} is not a school day.{return_on}"
+            return f"{none}: {name} is {why}.{return_on if today else ''}"
+        return f"{none}: {name} is not a school day.{return_on if today else ''}"
 
     def is_school_week(self, monday: dt.date) -> bool:
         return any(self.is_school_day(monday + dt.timedelta(days=i)) for i in range(5))

@@ -219,13 +219,13 @@ def take_register(
     """
     school = group.academic_year.school
     outcome = RegisterOutcome()
+    from attendance.school_calendar import SchoolCalendar
+
+    if session not in SchoolCalendar(school).sessions_on(day):
+        outcome.errors.append(f"{day:%A %-d %B %Y} {session} is not a school session.")
+        return outcome
     with transaction.atomic():
         register = lock_register(group, day, session)
-        from attendance.school_calendar import SchoolCalendar
-
-        if session not in SchoolCalendar(school).sessions_on(day):
-            outcome.errors.append(f"{day:%A %-d %B %Y} {session} is not a school session.")
-            return outcome
         if len(reason) > 300:
             outcome.errors.append("Keep the reason under 300 characters.")
             return outcome

@@ -69,8 +69,20 @@ def register_page(request, group_id: int, day: str, session: str):
         raise Http404("No such register")
     school = group.academic_year.school
     now = timezone.now()
-    if date > now.astimezone(school.tz).date():
+    today = now.astimezone(school.tz).date()
+    if date > today:
         raise Http404("Registers cannot be taken in advance")
+    calendar = SchoolCalendar(school)
+    if session not in calendar.sessions_on(date):
+        note = calendar.day_note(date, today=date == today) or (
+            f"There is no {session} register on {date:%A %-d %B %Y}: that session is closed."
+        )
+        return render(
+            request,
+            "registers/no_register.html",
+            {"group": group, "date": date, "session": session, "note": note},
+            status=404,
+        )
     as_teacher = not may_amend(request.user)
     outcome = None
     prefill_present = False

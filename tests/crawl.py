@@ -43,13 +43,26 @@ class Walk:
     failures: list[str] = field(default_factory=list)
 
 
-def walk(client, start: str = "/", *, limit: int = 150, files: bool = True) -> Walk:
-    """Follow same-site links breadth first; one page per shape (plus one query variant)."""
+def walk(
+    client,
+    start: str = "/",
+    *,
+    limit: int = 150,
+    files: bool = True,
+    depth: int = 99,
+    files_seen: set | None = None,
+) -> Walk:
+    """Follow same-site links breadth first; one page per shape (plus one query variant).
+
+    `files_seen` shares the PDFs and CSVs already fetched between walks (one
+    per role): a file that renders for one role renders for the next.
+    """
     result = Walk()
+    files_seen = set() if files_seen is None else files_seen
     seen_shapes: set[str] = set()
-    queue = deque([start])
+    queue = deque([(start, 0)])
     while queue and len(result.visited) < limit:
-        path = queue.popleft()
+        path, level = queue.popleft()
         if path in result.visited:
             continue
         response = client.get(path, follow=True)
@@ -59,7 +72,7 @@ def walk(client, start: str = "/", *, limit: int = 150, files: bool = True) -> W
             result.failures.append(f"{path}: {status}")
             continue
         kind = response.headers.get("Content-Type", "")
-        if "text/html" not in kind:
+        if "text/html" not in kind or level >= depth:
             continue
         for href in links_in(response.content.decode()):
             href = urldefrag(href)[0]
@@ -68,8 +81,11 @@ def walk(client, start: str = "/", *, limit: int = 150, files: bool = True) -> W
                 continue
             if SKIP.match(parts.path):
                 continue
-            if not files and re.search(r"\.(pdf|csv)$|format=csv", href):
+            is_file = bool(re.search(r"\.(pdf|csv)$|format=csv", href))
+            if is_file and (not files or shape(href) + parts.query in files_seen):
                 continue
+            if is_file:
+                files_seen.add(shape(href) + parts.query)
             key = shape(parts.path) + (
                 "?" + "&".join(sorted(re.sub(r"=[^&]*", "", parts.query).split("&")))
                 if parts.query
@@ -78,5 +94,5 @@ def walk(client, start: str = "/", *, limit: int = 150, files: bool = True) -> W
             if key in seen_shapes:
                 continue
             seen_shapes.add(key)
-            queue.append(href)
+            queue.append((href, level + 1))
     return result

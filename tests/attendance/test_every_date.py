@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from absences.services import create_parent_link
 from attendance.demo import seed_demo
 from attendance.demo_plan import calendar_for, plan_demo
-from attendance.models import School, User
+from attendance.models import Contact, School, User
 from tests.crawl import walk
 
 pytestmark = pytest.mark.django_db
@@ -51,12 +52,30 @@ def test_every_role_reaches_working_pages_on_every_kind_of_day(client, settings,
     now = timezone.now()
     seed_demo(now=now)
     plan = plan_demo(now, School.objects.get().tz)
+    parent = Contact.objects.filter(pupil_links__parental_responsibility=True).first()
     failures = []
     for name, moment in kinds_of_day(plan).items():
         with time_machine.travel(moment, tick=False):
+            files_seen: set = set()
             for username in ROLES:
                 client.force_login(User.objects.get(username=username))
-                result = walk(client, limit=120, files=name == "school day")
+                # Every page on a school day; on the other days each role's
+                # landing page and everything it links to (the dated pages).
+                school_day = name == "school day"
+                result = walk(
+                    client,
+                    limit=150,
+                    files=school_day,
+                    depth=99 if school_day else 2,
+                    files_seen=files_seen,
+                )
                 failures += [f"{name} {moment:%a %d %b %Y} {username} {f}" for f in result.failures]
                 assert len(result.visited) >= 2, (name, username, result.visited)
+            # A parent's personal link, issued that day.
+            client.logout()
+            _, token = create_parent_link(parent, by=None, now=timezone.now())
+            for page in ("", "absence/", "leave/"):
+                status = client.get(f"/p/{token}/{page}").status_code
+                if status >= 500:
+                    failures.append(f"{name} parent /p/…/{page}: {status}")
     assert not failures, "\n".join(failures)

@@ -132,3 +132,44 @@ def test_the_calendar_loads_in_two_queries(school, django_assert_num_queries):
         cal = SchoolCalendar(school)
     with django_assert_num_queries(0):
         cal.school_weeks_back(D(2027, 7, 21), 40)
+
+
+def test_a_day_without_registers_says_why_and_when_pupils_are_back(school):
+    NonSchoolDayFactory(school=school, date=D(2027, 1, 4), description="Staff training")
+    cal = SchoolCalendar(school)
+    assert cal.day_note(D(2026, 12, 2)) is None
+    assert cal.day_note(D(2026, 12, 5)) == (
+        "No registers today: Saturday 5 December is a weekend. "
+        "Pupils are back on Monday 7 December."
+    )
+    assert cal.day_note(D(2026, 12, 24)) == (
+        "School is closed for the Christmas holiday. Pupils are back on Tuesday 5 January."
+    )
+    assert cal.day_note(D(2027, 1, 4)) == (
+        "No registers today: Monday 4 January is an INSET (staff training) day. "
+        "Pupils are back on Tuesday 5 January."
+    )
+    assert cal.day_note(D(2026, 10, 28)).startswith("School is closed for the half-term holiday")
+    assert cal.day_note(D(2027, 4, 1)).startswith("School is closed for the Easter holiday")
+    assert cal.day_note(D(2027, 5, 3)).startswith(
+        "No registers today: Monday 3 May is a bank holiday"
+    )
+    assert cal.day_note(D(2027, 8, 10)).startswith(
+        "School is closed for the summer holiday. Next year's calendar is not set up yet"
+    )
+    assert cal.day_note(D(2027, 10, 1)) == (
+        "There is no school calendar for Friday 1 October 2027 yet: "
+        "the admin adds it under Setup → New school year."
+    )
+    assert cal.day_note(D(2026, 10, 28), today=False) == (
+        "No registers: Wednesday 28 October 2026 is in the half-term holiday."
+    )
+
+
+def test_a_morning_closure_leaves_the_afternoon_register(school):
+    NonSchoolDayFactory(
+        school=school, date=D(2026, 12, 9), kind=NonSchoolDay.Kind.CLOSURE, sessions="AM"
+    )
+    assert SchoolCalendar(school).day_note(D(2026, 12, 9)) == (
+        "Only the PM register today: the morning is closed."
+    )

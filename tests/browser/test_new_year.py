@@ -17,7 +17,7 @@ from attendance.models import Pupil, RegistrationGroup
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LONDON = timezone.get_default_timezone()
 # ROLLCALL_SCREENSHOTS=1 refreshes the pictures in docs/.
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 def shoot(page: Page, name: str) -> None:

@@ -101,3 +101,28 @@ def test_teachers_and_governors_cannot_see_or_amend_history(client, cast, who):
     url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
     assert client.get(url).status_code == 403
     assert client.post(url, {"code": "O", "reason": "x", "seen_version": 0}).status_code == 403
+
+
+def test_a_register_on_a_weekend_says_there_is_none_and_saves_nothing(client, cast, at_905):
+    from registers.models import Mark, Register
+
+    client.force_login(cast.olive)
+    saturday = dt.date(2026, 11, 21)
+    response = client.get(register_url(cast.hawthorn, day=saturday))
+    assert response.status_code == 404
+    assert "No registers: Saturday 21 November 2026 is a weekend." in response.content.decode()
+    client.post(
+        register_url(cast.hawthorn, day=saturday),
+        {f"code_{cast.poppy.id}": "/", f"v_{cast.poppy.id}": 0},
+    )
+    assert not Mark.objects.filter(date=saturday).exists()
+    assert not Register.objects.filter(date=saturday).exists()
+
+
+def test_my_registers_on_a_weekend_says_when_school_is_back(client, cast):
+    import time_machine
+
+    with time_machine.travel(london(10, 0, day=dt.date(2026, 11, 21)), tick=False):
+        client.force_login(cast.alice)
+        page = client.get(reverse("my_registers")).content.decode()
+    assert "Saturday 21 November is a weekend. Pupils are back on Monday 23 November." in page
