@@ -207,6 +207,7 @@ def take_register(
     now: dt.datetime,
     as_teacher: bool,
     reason: str = "",
+    calendar=None,
 ) -> RegisterOutcome:
     """Save a class's register: all the marks or none of them.
 
@@ -221,7 +222,8 @@ def take_register(
     outcome = RegisterOutcome()
     from attendance.school_calendar import SchoolCalendar
 
-    if session not in SchoolCalendar(school).sessions_on(day):
+    calendar = calendar or SchoolCalendar(school)
+    if session not in calendar.sessions_on(day):
         outcome.errors.append(f"{day:%A %-d %B %Y} {session} is not a school session.")
         return outcome
     with transaction.atomic():

@@ -99,6 +99,7 @@ def register_page(request, group_id: int, day: str, session: str):
                 now=now,
                 as_teacher=as_teacher,
                 reason=request.POST.get("reason", ""),
+                calendar=calendar,
             )
             if outcome.ok:
                 left = outcome.unmarked
