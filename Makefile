@@ -9,9 +9,10 @@ export DEBUG ?= true
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	# -qq: errors only (a machine's own pip configuration can warn about every package).
+	$(PY) -m pip install -qq --upgrade pip
 	# An application run from its checkout: install what it needs, not the checkout itself.
-	$(PY) -m pip install --quiet ".[dev]"
+	$(PY) -m pip install -qq ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed

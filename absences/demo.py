@@ -66,6 +66,8 @@ def seed_absences(school: School, rng: random.Random, plan: DemoPlan) -> str:
         .select_related("pupil")
         .order_by("pupil__upn")[:2]
     )
+    # They rang soon after the register was taken (or just now, if that is sooner).
+    rang = min(now, dt.datetime.combine(today, dt.time(9, 12), school.tz))
     for mark, reason in zip(absent_today, ["illness", "medical"], strict=False):
         parent = mark.pupil.contact_links.select_related("contact").first()
         services.log_absence_report(
@@ -76,7 +78,7 @@ def seed_absences(school: School, rng: random.Random, plan: DemoPlan) -> str:
             channel="phone",
             details="Temperature overnight" if reason == "illness" else "Orthodontist at 11:00",
             first_day=today,
-            now=now,
+            now=rang,
             by=office,
         )
 
