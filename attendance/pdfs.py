@@ -3,19 +3,61 @@
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
+# Letters are rendered against this made-up origin, so a relative URL can
+# only ever mean one of Rollcall's own static files (see `url_fetcher`).
+PDF_BASE_URL = "https://rollcall.invalid/"
+
+
+class RefusedFetch(ValueError):
+    pass
+
+
+def url_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:
+    """What WeasyPrint may read while making a PDF: Rollcall's static files, nothing else.
+
+    Letters carry pupils' and parents' names and the school's own wording; if
+    any of it ever reached the HTML unescaped, `<link rel=attachment
+    href=.env>` or `<img src=file:///...>` would put a server file into a
+    letter sent home. So no file:, no network, no path outside the static
+    directories, whatever the HTML says.
+    """
+    from django.contrib.staticfiles import finders
+
+    prefix = PDF_BASE_URL + settings.STATIC_URL.lstrip("/")
+    if not url.startswith(prefix) or "\\" in url or "%" in url:
+        raise RefusedFetch(f"Letters fetch nothing but Rollcall's static files: {url[:80]}")
+    relative = PurePosixPath(url.removeprefix(prefix).split("?")[0].split("#")[0])
+    if relative.is_absolute() or ".." in relative.parts:
+        raise RefusedFetch(f"Not a static file: {url[:80]}")
+    found = finders.find(str(relative))
+    if not found:
+        raise RefusedFetch(f"No such static file: {url[:80]}")
+    path = Path(found).resolve()
+    roots = [Path(d).resolve() for d in settings.STATICFILES_DIRS]
+    if not any(path.is_relative_to(root) for root in roots):
+        raise RefusedFetch(f"Not one of Rollcall's own static files: {url[:80]}")
+    return {
+        "string": path.read_bytes(),
+        "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+        "redirected_url": url,
+    }
+
 
 def render_pdf(template: str, context) -> bytes:
+    """A PDF of `template` (autoescaped, like every page) that can read no server file."""
     from weasyprint import HTML
 
     html = render_to_string(
         template, asdict(context) if hasattr(context, "__dataclass_fields__") else context
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=url_fetcher).write_pdf()
 
 
 def letter_download(field, filename: str):

@@ -40,14 +40,32 @@ class LetterTemplateForm(forms.ModelForm):
         fields = ["subject", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12})}
 
-    def clean_body(self):
-        from django.template import Template, TemplateSyntaxError
+    def _check(self, wording: str) -> str:
+        import re
 
-        body = self.cleaned_data["body"]
-        try:
-            Template(body)
-        except TemplateSyntaxError as exc:
-            raise forms.ValidationError(f"A placeholder is not written correctly: {exc}") from None
-        if "{%" in body:
+        from .letters import PLACEHOLDERS, unknown_placeholders
+
+        if "{%" in wording or "%}" in wording:
             raise forms.ValidationError("Only {{ placeholders }} may be used, not {% tags %}.")
-        return body
+        for inner in re.findall(r"\{\{(.*?)\}\}", wording, flags=re.S):
+            if not re.fullmatch(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*", inner):
+                raise forms.ValidationError(
+                    f"{{{{{inner}}}}} is not a placeholder: write them like "
+                    "{{ pupil_first_name }}, with nothing else inside the braces."
+                )
+        unknown = unknown_placeholders(wording)
+        if unknown:
+            raise forms.ValidationError(
+                "Rollcall does not know "
+                + ", ".join("{{ " + u + " }}" for u in unknown)
+                + ". Use one of: "
+                + ", ".join("{{ " + p + " }}" for p in PLACEHOLDERS)
+                + "."
+            )
+        return wording
+
+    def clean_subject(self):
+        return self._check(self.cleaned_data["subject"])
+
+    def clean_body(self):
+        return self._check(self.cleaned_data["body"])

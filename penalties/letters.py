@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.template import Context, Template
 
 from attendance.models import Pupil, School
 from attendance.pdfs import LetterHead, head_to_parents, render_pdf
@@ -87,14 +87,48 @@ def letter_values(pupil: Pupil, today: dt.date, year_start: dt.date, **extra) ->
     return values
 
 
+PLACEHOLDERS = [
+    "pupil_name",
+    "pupil_first_name",
+    "class_name",
+    "attendance_rate",
+    "possible",
+    "absences",
+    "unauthorised",
+    "date",
+    "meeting_date",
+    "improvement_ends",
+    "support_offered",
+    "improvement_expected",
+    "targets",
+    "review_on",
+]
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def fill(wording: str, values: dict) -> str:
+    """The school's wording with each {{ placeholder }} replaced by its value, as plain text.
+
+    Not a Django template: the wording is the school's and the values are
+    pupils' and parents' names, so nothing in either is ever run or trusted
+    as markup. The letter's own template escapes the result like any text.
+    """
+    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), wording)
+
+
+def unknown_placeholders(wording: str) -> list[str]:
+    """Placeholders the wording uses that Rollcall does not fill (for the wording form)."""
+    return sorted({m for m in PLACEHOLDER.findall(wording) if m not in PLACEHOLDERS})
+
+
 def school_letter(pupil: Pupil, kind: str, today: dt.date, year_start: dt.date, **extra) -> bytes:
     school = pupil.school
     template = template_for(school, kind)
     values = letter_values(pupil, today, year_start, **extra)
-    body = Template(template.body).render(Context(values, autoescape=False))
+    body = fill(template.body, values)
     letter = SchoolLetter(
         **head_to_parents(pupil, today, f"The parents of {pupil.first_name}"),
-        subject=Template(template.subject).render(Context(values, autoescape=False)),
+        subject=fill(template.subject, values),
         paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
     )
     return render_pdf("letters/school_letter.html", letter)
