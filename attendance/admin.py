@@ -83,3 +83,11 @@ class ContactAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (("School", {"fields": ("school", "job_title")}),)
     list_display = ["username", "first_name", "last_name", "job_title", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Roles are groups; a superuser (every permission, authorising absence
+        # included) is made only by `manage.py createsuperuser`, in an emergency.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return readonly

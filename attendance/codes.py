@@ -153,3 +153,25 @@ def choices(include_withdrawn: bool = False) -> list[tuple[str, str]]:
     return [
         (c.code, f"{c.code} – {c.meaning}") for c in CODES.values() if include_withdrawn or c.in_use
     ]
+
+
+AUTHORISED_CODES = codes_in(Category.AUTHORISED)
+UNAUTHORISED_CODES = codes_in(Category.UNAUTHORISED)  # with N, not yet explained
+
+AUTHORISE_PERMISSION = "attendance.authorise_absence"
+
+
+def decides_authorisation(old: str | None, new: str) -> bool:
+    """Whether changing a mark from `old` (None: no mark yet) to `new` decides
+    that an absence is authorised, or takes that decision back.
+
+    Only the school, that is the head or a delegate, authorises absence
+    (Regulations 2024; "Working together to improve school attendance"):
+    so recording any authorised code where there was none, or turning an
+    authorised absence into an unauthorised or unexplained one, is theirs.
+    Changing one authorised reason for another (I to M) or correcting an
+    absence to present is not a decision about authorisation.
+    """
+    if new in AUTHORISED_CODES:
+        return old not in AUTHORISED_CODES
+    return old in AUTHORISED_CODES and new in UNAUTHORISED_CODES

@@ -334,8 +334,9 @@ def seed_demo(
             last_name=last,
             job_title=title,
             school=school,
+            # The Django admin for the school's settings; an ordinary role
+            # otherwise (no superuser: it must not authorise absence).
             is_staff=role is Role.ADMIN,
-            is_superuser=role is Role.ADMIN,
         )
         user.groups.add(Group.objects.get(name=role.value))
         admin = user if role is Role.ADMIN else admin

@@ -48,6 +48,38 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     ],
 }
 
+# The admin role also runs the school's settings in the Django admin: the
+# school (register times, policy settings), closures, classes, pupils and
+# contacts, staff accounts and the national reference figures. Never marks,
+# absences, cases or the permission to authorise: an admin is not the head.
+ADMIN_SITE_PERMISSIONS = [
+    "attendance.view_school",
+    "attendance.change_school",
+    "attendance.view_academicyear",
+    "attendance.view_term",
+    "attendance.view_nonschoolday",
+    "attendance.add_nonschoolday",
+    "attendance.change_nonschoolday",
+    "attendance.delete_nonschoolday",
+    "attendance.view_registrationgroup",
+    "attendance.add_registrationgroup",
+    "attendance.change_registrationgroup",
+    "attendance.view_pupil",
+    "attendance.change_pupil",
+    "attendance.view_contact",
+    "attendance.add_contact",
+    "attendance.change_contact",
+    "attendance.view_pupilcontact",
+    "attendance.add_pupilcontact",
+    "attendance.change_pupilcontact",
+    "attendance.delete_pupilcontact",
+    "attendance.view_user",
+    "attendance.change_user",
+    "reporting.view_nationalfigure",
+    "reporting.add_nationalfigure",
+    "reporting.change_nationalfigure",
+]
+
 # Where each role lands after signing in, first match wins.
 LANDING_ORDER = [
     (Role.ADMIN, "setup"),
@@ -70,9 +102,18 @@ def sync_roles(**kwargs) -> None:
     }
     if not perms:  # permissions not created yet (first migrate in progress)
         return
+    site = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in={name.split(".")[1] for name in ADMIN_SITE_PERMISSIONS}
+        )
+    }
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
-        group.permissions.set([perms[c] for c in codenames if c in perms])
+        chosen = [perms[c] for c in codenames if c in perms]
+        if role is Role.ADMIN:
+            chosen += [site[name] for name in ADMIN_SITE_PERMISSIONS if name in site]
+        group.permissions.set(chosen)
 
 
 def roles_of(user) -> set[Role]:

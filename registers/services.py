@@ -31,6 +31,27 @@ def position_of(user: User | None) -> str:
     return ", ".join(sorted(r.value for r in roles_of(user))) or "staff"
 
 
+# Writes that carry a decision already made elsewhere: a parent's reported
+# reason pending the head's queue, leave decided by the head (decide_leave),
+# a file of earlier marks (audited as an import).
+DECIDED_ELSEWHERE = {"absence", "leave", "import"}
+
+
+def may_decide(old: str | None, new: str, by: User | None, source: str) -> bool:
+    """Whether `by` may make this change, given who may authorise absence."""
+    if by is None or source in DECIDED_ELSEWHERE:
+        return True
+    return not codes.decides_authorisation(old, new) or by.has_perm(codes.AUTHORISE_PERMISSION)
+
+
+def require_decider(old: str | None, new: str, by: User | None, source: str) -> None:
+    if not may_decide(old, new, by, source):
+        raise MarkError(
+            "Only the head (or a member of staff they have delegated) decides whether an "
+            f"absence is authorised: {old or 'no mark'} to {new} is that decision."
+        )
+
+
 def write_mark(
     pupil: Pupil,
     day: dt.date,
@@ -60,6 +81,7 @@ def write_mark(
         mark = (
             Mark.objects.select_for_update().filter(pupil=pupil, date=day, session=session).first()
         )
+    require_decider(mark.code if mark else None, code, by, source)
     history = {
         "changed_by": by,
         "changed_by_name": by.display_name() if by else SYSTEM_NAME,
@@ -269,6 +291,12 @@ def take_register(
                     f"{pupil.name}: the office has recorded {mark.code}; ask them to change it."
                 )
                 continue
+            if not may_decide(mark.code if mark else None, entry.code, by, Mark.Source.REGISTER):
+                outcome.errors.append(
+                    f"{pupil.name}: only the head (or a delegate) decides whether an absence "
+                    f"is authorised ({mark.code if mark else 'no mark'} to {entry.code})."
+                )
+                continue
             current_version = mark.version if mark else 0
             if current_version != entry.seen_version and (mark is None or mark.code != entry.code):
                 who = mark.entered_by.display_name() if mark and mark.entered_by else SYSTEM_NAME
@@ -462,13 +490,18 @@ def sign_out_early(
         why = f"Signed out at {local:%H:%M}: {departure.get_reason_display()}"
         if details:
             why += f" ({details})"
+        code = reason
+        if not may_decide(pm.code if pm else None, code, by, Mark.Source.EARLY_DEPARTURE):
+            # The reason is recorded; whether it is authorised is the head's decision.
+            code = codes.NO_REASON_YET
+            why += ": for the head to decide"
         why = why[:200]
-        check_session(pupil, local.date(), Session.PM, reason)
+        check_session(pupil, local.date(), Session.PM, code)
         write_mark(
             pupil,
             local.date(),
             Session.PM,
-            reason,
+            code,
             by=by,
             now=now,
             source=Mark.Source.EARLY_DEPARTURE,

@@ -19,7 +19,15 @@ from attendance.upn import check_letter
 
 
 def upn_for(serial: int) -> str:
+    """A valid UPN a test names by number (an import file, a lookup)."""
     body = f"8232001{26:02d}{serial % 1000:03d}"
+    return check_letter(body) + body
+
+
+def _made_upn(serial: int) -> str:
+    # Another establishment number than upn_for's, so a factory's pupil
+    # never takes the UPN a test writes into a file.
+    body = f"8232002{serial // 1000 % 100:02d}{serial % 1000:03d}"
     return check_letter(body) + body
 
 
@@ -90,7 +98,7 @@ class PupilFactory(factory.django.DjangoModelFactory):
         model = Pupil
 
     school = factory.SubFactory(SchoolFactory)
-    upn = factory.Sequence(upn_for)
+    upn = factory.Sequence(_made_upn)
     legal_first_name = factory.Sequence(lambda n: f"Pupil{n}")
     legal_surname = "Tester"
     date_of_birth = dt.date(2017, 5, 10)

@@ -96,7 +96,7 @@ def test_an_amendment_u_to_i_removes_the_breach(cast, absent):
         week[0],
         "AM",
         "I",
-        by=cast.olive,
+        by=cast.helen,
         now=london(12, 0, week[0]),
         reason="Doctor's note: she was ill, not late",
     )

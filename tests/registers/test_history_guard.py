@@ -16,7 +16,7 @@ def change(cast):
         DAY,
         "AM",
         "I",
-        by=cast.olive,
+        by=cast.helen,
         now=london(10, 0),
         source="office",
         reason="Mum phoned",
@@ -58,7 +58,7 @@ def test_a_mark_cannot_be_deleted(change):
 def test_the_history_keeps_the_original_who_and_when(change):
     history = list(MarkChange.objects.order_by("changed_at"))
     assert [(h.old_code, h.new_code) for h in history] == [("", "N"), ("N", "I")]
-    assert history[1].changed_by_position == "Office"
+    assert history[1].changed_by_position == "Head"
     assert history[1].changed_at == london(10, 0)
 
 

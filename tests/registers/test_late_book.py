@@ -85,9 +85,17 @@ def test_leaving_for_an_appointment_before_lunch_marks_the_afternoon_m(client, c
     )
     departure = EarlyDeparture.objects.get()
     assert departure.collected_by == "Mum"
+    # The office records the reason; authorising it (M) is the head's decision.
     pm = Mark.objects.get(pupil=cast.poppy, session="PM")
-    assert pm.code == "M"
-    assert "Orthodontist" in pm.note
+    assert pm.code == "N"
+    assert "Orthodontist" in pm.note and "for the head to decide" in pm.note
+
+
+def test_the_head_signing_out_for_an_appointment_marks_the_afternoon_m(cast):
+    from registers.services import sign_out_early
+
+    sign_out_early(cast.poppy, london(11, 0), "M", by=cast.helen, now=london(11, 0))
+    assert Mark.objects.get(pupil=cast.poppy, session="PM").code == "M"
 
 
 def test_leaving_after_the_afternoon_register_keeps_the_mark(cast):

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from registers.models import MarkChange
 from registers.services import write_mark
 from tests.registers.conftest import DAY, london
 
@@ -57,7 +58,7 @@ def test_the_pupil_attendance_page_shows_the_grid_and_dfe_figures(client, cast, 
     ]:
         day = dt.date(2026, 11, 23) + dt.timedelta(days=offset)
         write_mark(
-            cast.poppy, day, session, code, by=cast.olive, now=london(9, 0, day), source="office"
+            cast.poppy, day, session, code, by=cast.helen, now=london(9, 0, day), source="office"
         )
     client.force_login(cast.alice)
     page = client.get(reverse("pupil_attendance", args=[cast.poppy.id])).content.decode()
@@ -86,6 +87,12 @@ def test_the_office_sees_a_sessions_history_and_amends_it(client, cast, time_mac
     assert "Unmarked when the register closed" in client.get(url).content.decode()
     empty = client.post(url, {"code": "I", "reason": "", "seen_version": 1})
     assert empty.status_code == 400
+    # Authorising the absence is the head's: the office's amendment is refused.
+    office = client.post(url, {"code": "I", "reason": "Mum phoned", "seen_version": 1})
+    assert office.status_code == 400
+    assert "Only the head" in office.content.decode()
+    assert MarkChange.objects.filter(new_code="I").count() == 0
+    client.force_login(cast.helen)
     page = client.post(
         url, {"code": "I", "reason": "Mum phoned: tummy bug", "seen_version": 1}, follow=True
     ).content.decode()

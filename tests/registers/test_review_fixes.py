@@ -33,7 +33,7 @@ def test_office_staff_see_no_pupil_of_another_school(client, cast):
 
 
 def test_a_late_arrival_keeps_an_appointment_code(cast):
-    write_mark(cast.poppy, DAY, "AM", "M", by=cast.olive, now=london(8, 30), source="office")
+    write_mark(cast.poppy, DAY, "AM", "M", by=cast.helen, now=london(8, 30), source="office")
     arrival = sign_in_late(cast.poppy, london(10, 30), by=cast.olive, now=london(10, 30))
     assert Mark.objects.get(pupil=cast.poppy, session="AM").code == "M"
     assert LateArrival.objects.get() == arrival

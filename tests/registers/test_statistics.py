@@ -21,7 +21,7 @@ def test_the_dfe_method_excludes_not_possible_sessions(cast):
     ]:
         d = day + dt.timedelta(days=int(session[-1]) - 1 if session[-1].isdigit() else 0)
         write_mark(
-            cast.poppy, d, session[:2], code, by=cast.olive, now=london(9, 0, d), source="office"
+            cast.poppy, d, session[:2], code, by=cast.helen, now=london(9, 0, d), source="office"
         )
     figures = figures_by_pupil([cast.poppy.id], day, day + dt.timedelta(days=4))[cast.poppy.id]
     assert figures == Figures(

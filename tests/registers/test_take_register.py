@@ -65,7 +65,7 @@ def test_office_codes_are_shown_to_the_teacher_and_kept(client, cast, at_905):
         DAY,
         "AM",
         "M",
-        by=cast.olive,
+        by=cast.helen,
         now=london(8, 30),
         source="office",
         note="Dentist at 10:00 (mum phoned)",
@@ -125,6 +125,7 @@ def test_a_teacher_cannot_change_a_closed_register(client, cast, time_machine):
 
 
 def test_the_office_amends_a_closed_register_with_a_reason(client, cast, time_machine):
+    """The office corrects a closed register; turning N into I is the head's decision."""
     from registers.services import close_due_registers
 
     time_machine.move_to(london(9, 25))
@@ -133,14 +134,23 @@ def test_the_office_amends_a_closed_register_with_a_reason(client, cast, time_ma
     response = post_marks(
         client,
         cast.hawthorn,
-        {cast.poppy: "I"},
+        {cast.poppy: "/"},
         versions={cast.poppy.id: 1},
-        reason="Mum phoned at 9:30: sick overnight",
+        reason="She was in the hall for a music lesson",
     )
     assert response.status_code == 302
     change = MarkChange.objects.get(old_code="N")
-    assert change.new_code == "I"
-    assert change.changed_by_position == "Office"
+    assert change.new_code == "/" and change.changed_by_position == "Office"
+    refused = post_marks(
+        client,
+        cast.hawthorn,
+        {cast.poppy: "I"},
+        versions={cast.poppy.id: 2},
+        reason="Mum phoned: sick",
+    )
+    assert refused.status_code == 400
+    assert "only the head (or a delegate) decides" in refused.content.decode()
+    assert Mark.objects.get(pupil=cast.poppy, session="AM").code == "/"
 
 
 @pytest.mark.parametrize("size", [10, 40])

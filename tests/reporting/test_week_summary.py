@@ -51,7 +51,7 @@ def test_every_way_of_writing_a_mark_keeps_the_summary_true(cast):
     )
     sign_in_late(cast.poppy, london(9, 12), by=cast.olive, now=london(9, 12))  # N -> L (update)
     close_due_registers(cast.school, london(13, 40))  # inserts N for everyone else
-    amend_mark(cast.sam, day, "AM", "I", by=cast.olive, now=london(14), reason="Mum rang")
+    amend_mark(cast.sam, day, "AM", "I", by=cast.helen, now=london(14), reason="Mum rang")
     Mark.objects.bulk_create(
         [
             Mark(
