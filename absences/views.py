@@ -332,8 +332,9 @@ def task_letter(request, task_id: int):
 
 @require_GET
 def evidence_file(request, evidence_id: int):
-    """Evidence is special category data: staff who see every pupil only."""
-    authorizers.require_perm(request.user, "attendance.view_all_pupils")
+    """Evidence (a hospital letter, an appointment card) is special category data:
+    only the staff who deal with absences see it, not the admin or teachers."""
+    authorizers.require_perm(request.user, OFFICE)
     evidence = get_object_or_404(Evidence, pk=evidence_id)
     owner = evidence.report or evidence.leave_request
     if owner is None:

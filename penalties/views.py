@@ -115,7 +115,10 @@ def case_detail(request, case_id: int):
                     ).first()
                     letters.file_letter(record, pack)
                 elif action == "notice":
-                    parent = get_object_or_404(Contact, pk=post.get("parent"))
+                    # Only this child's own contacts: an id from another family is not found.
+                    parent = get_object_or_404(
+                        Contact, pk=post.get("parent"), school=school, pupil_links__pupil=case.pupil
+                    )
                     services.issue_penalty_notice(
                         case,
                         parent,
