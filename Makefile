@@ -23,11 +23,13 @@ system:
 services: system install
 	$(PY) scripts/ensure_services.py
 
+# Migrations and the demo seed act as the database's owner role; everything
+# else (the web process, the worker, beat) connects as the application role.
 migrate: services
-	$(PY) manage.py migrate --no-input
+	DATABASE_AS_OWNER=true $(PY) manage.py migrate --no-input
 
 seed: migrate
-	$(PY) manage.py seed_demo --refresh
+	DATABASE_AS_OWNER=true $(PY) manage.py seed_demo --refresh
 
 # Static files are collected as production collects them (hashed, with a
 # manifest), so the same var/static also serves with DEBUG off.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -145,6 +146,17 @@ class LeaveRequest(models.Model):
         return self.status != self.Status.PENDING
 
 
+EVIDENCE_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def evidence_upload_to(evidence: Evidence, filename: str) -> str:
+    """A generated name: what a parent called the file (often the child's
+    name and condition) is kept as data, never as a path on disk."""
+    month = (evidence.uploaded_at or dt.datetime.now(dt.UTC)).strftime("%Y/%m")
+    extension = EVIDENCE_EXTENSIONS.get(evidence.content_type, "")
+    return f"evidence/{month}/{uuid.uuid4().hex}{extension}"
+
+
 class Evidence(models.Model):
     """An appointment card or hospital letter; stored outside the web root."""
 
@@ -154,7 +166,7 @@ class Evidence(models.Model):
     leave_request = models.ForeignKey(
         LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
     )
-    file = models.FileField(upload_to="evidence/%Y/%m/")
+    file = models.FileField(upload_to=evidence_upload_to)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()

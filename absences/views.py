@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attendance import authorizers
 from attendance import selectors as core
+from attendance.http import get_object_or_404, search_text
 from attendance.models import Contact, Pupil
 from attendance.pdfs import letter_download
 from attendance.school_calendar import SchoolCalendar
@@ -110,7 +111,7 @@ def log_report(request):
                     f"code {services.report_code(report)} pending authorisation.",
                 )
                 return redirect("log_report")
-    query = request.GET.get("q", "").strip()
+    query = search_text(request)
     matches = core.search_pupils(school, today, query)[:15] if query and not pupil else []
     return render(
         request,

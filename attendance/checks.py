@@ -22,14 +22,55 @@ def check_static_files_collected(app_configs, **kwargs):
     ]
 
 
+def weak_secret_key(key: str) -> bool:
+    """Anyone holding the key can forge sessions and parents' links."""
+    lowered = key.lower()
+    return (
+        key == settings.DEV_SECRET_KEY
+        or len(key) < 50
+        or len(set(key)) < 10
+        or lowered.startswith("django-insecure")
+        or any(word in lowered for word in ("change-me", "changeme", "secret-key", "example"))
+    )
+
+
+@register(Tags.security, deploy=True)
+def check_database_role(app_configs, **kwargs):
+    """The web process must not be able to rewrite tables or their triggers."""
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolsuper, EXISTS (SELECT 1 FROM pg_tables WHERE tableowner = current_user)"
+                " FROM pg_roles WHERE rolname = current_user"
+            )
+            superuser, owns = cursor.fetchone()
+    except DatabaseError:
+        return []  # no database yet: other checks and the first request will say so
+    if settings.DATABASE_AS_OWNER or not (superuser or owns):
+        return []
+    return [
+        Error(
+            "Rollcall connects to PostgreSQL as a superuser or as the owner of its tables, "
+            "so the register's history could be rewritten through its login.",
+            hint="Connect as the application role (DATABASE_URL with rollcall_app); "
+            "run migrations with DATABASE_AS_OWNER=true and DATABASE_OWNER_URL.",
+            id="rollcall.E005",
+        )
+    ]
+
+
 @register(Tags.security, deploy=True)
 def check_production_settings(app_configs, **kwargs):
     errors = []
-    if settings.SECRET_KEY == settings.DEV_SECRET_KEY or len(settings.SECRET_KEY) < 50:
+    if weak_secret_key(settings.SECRET_KEY):
         errors.append(
             Error(
-                "SECRET_KEY is the development key or too short.",
-                hint="Set SECRET_KEY in the environment to 50+ random characters.",
+                "SECRET_KEY is weak: the development key, an example value, too short, "
+                "or too few different characters.",
+                hint="Set SECRET_KEY in the environment to 50+ random characters, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'.",
                 id="rollcall.E001",
             )
         )

@@ -121,10 +121,19 @@ class ImportResult:
         return [f"Row {row}: {reason}" if row else reason for row, reason in self.errors]
 
 
+# Longer than any name, address or note a school records: a sign of the wrong file.
+MAX_VALUE_LENGTH = 1000
+
+
 def _rows(stream: IO[str] | Iterable[str], columns: list[str], required: list[str], result):
     """Rows as dicts keyed by column, numbered as a spreadsheet shows them."""
     reader = csv.DictReader(stream)
-    header = [(h or "").strip().lstrip("\ufeff").lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        result.errors.append((1, f"the heading row cannot be read as CSV ({exc})"))
+        return []
+    header = [(h or "").strip().lstrip("\ufeff").lower() for h in fieldnames]
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h not in columns]
     if missing:
@@ -135,11 +144,39 @@ def _rows(stream: IO[str] | Iterable[str], columns: list[str], required: list[st
         return []
     reader.fieldnames = header
     rows = []
-    for number, raw in enumerate(reader, start=2):
+    number = 1
+    while True:
+        number += 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # A field past the csv module's limit (128 KB) or a broken quote:
+            # nothing after it can be trusted, so the file stops here.
+            result.errors.append((number, f"cannot be read as CSV ({exc})"))
+            break
         if None in raw:
             result.errors.append((number, "more values than columns"))
             continue
-        rows.append((number, {k: (v or "").strip() for k, v in raw.items()}))
+        values = {k: (v or "").strip() for k, v in raw.items()}
+        bad = next((k for k, v in values.items() if "\x00" in v), None)
+        if bad is not None:
+            result.errors.append(
+                (number, f"{bad} contains a NUL character (is this a spreadsheet saved as CSV?)")
+            )
+            continue
+        long = next((k for k, v in values.items() if len(v) > MAX_VALUE_LENGTH), None)
+        if long is not None:
+            result.errors.append(
+                (
+                    number,
+                    f"{long} is {len(values[long]):,} characters long "
+                    f"(at most {MAX_VALUE_LENGTH:,})",
+                )
+            )
+            continue
+        rows.append((number, values))
     if not rows and not result.errors:
         result.errors.append((0, "The file has no rows."))
     return rows

@@ -432,6 +432,7 @@ class RoleScope(models.Model):
             ("view_aggregate_reports", "See aggregate attendance figures"),
             ("import_pupils", "Import and export pupils and contacts"),
             ("manage_school_year", "Set up the school year: calendar, classes and staff"),
+            ("unlock_sign_ins", "See the sign-in log and unlock locked-out accounts"),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,13 @@ class Role(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.TEACHER: ["take_register"],
-    Role.OFFICE: ["view_all_pupils", "record_late_arrivals", "amend_marks", "import_pupils"],
+    Role.OFFICE: [
+        "view_all_pupils",
+        "record_late_arrivals",
+        "amend_marks",
+        "import_pupils",
+        "unlock_sign_ins",
+    ],
     Role.ATTENDANCE_OFFICER: [
         "view_all_pupils",
         "record_late_arrivals",
@@ -38,6 +44,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "decide_leave",
         "manage_escalation",
         "view_aggregate_reports",
+        "unlock_sign_ins",
     ],
     Role.GOVERNOR: ["view_aggregate_reports"],
     Role.ADMIN: [
@@ -45,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "import_pupils",
         "view_aggregate_reports",
         "manage_school_year",
+        "unlock_sign_ins",
     ],
 }
 

@@ -12,6 +12,21 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/password_change.html",
+            success_url="/account/password/done/",
+        ),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_changed.html"
+        ),
+        name="password_change_done",
+    ),
     path("classes/", views.my_classes, name="my_classes"),
     path("classes/<int:group_id>/", views.group_detail, name="group_detail"),
     path("pupils/", views.pupil_list, name="pupil_list"),
@@ -25,4 +40,5 @@ urlpatterns = [
     path("setup/new-year/preview/", new_year_views.new_year_preview, name="new_year_preview"),
     path("setup/staff/", new_year_views.staff_list, name="staff_list"),
     path("setup/staff/new/", new_year_views.staff_new, name="staff_new"),
+    path("setup/sign-ins/", views.sign_ins, name="sign_ins"),
 ]

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from attendance.http import get_object_or_404
+
 from . import authorizers, imports, selectors
 from .forms import CSVUploadForm, PupilSearchForm
-from .models import Pupil, RegistrationGroup
+from .models import Pupil, RegistrationGroup, User
 from .roles import landing_page
 
 
@@ -119,3 +122,44 @@ def export_pupils(request):
     pupils = selectors.pupils_on_roll(school, today).select_related("registration_group")
     imports.export_pupils(pupils, response)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def sign_ins(request):
+    """Who signed in, who failed, and who is locked out, with an unlock.
+
+    The office sees it because the office is who a locked-out teacher rings
+    at 08:50.
+    """
+    from . import sign_in
+
+    authorizers.require_perm(request.user, "attendance.unlock_sign_ins")
+    school = authorizers.require_school(request.user)
+    if request.method == "POST":
+        kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
+        if kind in ("account", "address") and value and "\x00" not in value:
+            sign_in.unlock(kind, value)
+            messages.success(
+                request,
+                f"{'Account' if kind == 'account' else 'Address'} {value} unlocked: "
+                "they can sign in again now.",
+            )
+        else:
+            messages.error(request, "Choose an account or address to unlock.")
+        return redirect("sign_ins")
+    others = set(
+        User.objects.exclude(school=school).exclude(school=None).values_list("username", flat=True)
+    )
+    locks = [lock for lock in sign_in.current_locks() if lock.value not in others]
+    log = [row for row in sign_in.sign_in_log() if row[1] not in others]
+    return render(
+        request,
+        "attendance/sign_ins.html",
+        {
+            "locks": locks,
+            "log": log,
+            "account_limit": settings.SIGN_IN_ACCOUNT_LIMIT,
+            "address_limit": settings.SIGN_IN_ADDRESS_LIMIT,
+            "cooloff": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )

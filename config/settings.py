@@ -1,5 +1,6 @@
 """Rollcall settings: one module, configured from the environment (see README)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "attendance",
     "registers",
     "absences",
@@ -40,15 +42,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "attendance.middleware.SecurityHeadersMiddleware",
+    "attendance.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "attendance.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Pupil data is personal: nothing is reachable without signing in.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes requires: answers a locked-out sign-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if DEBUG:
@@ -75,11 +82,25 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Two PostgreSQL roles (README, "Security and data protection"): the web
+# process and the workers connect as an application role that owns nothing
+# and holds only row grants (no TRUNCATE, no DDL, history insert-only); the
+# owner role runs migrations and the demo seed (DATABASE_AS_OWNER=true).
+_APP_DATABASE = env.db("DATABASE_URL", default="postgres://rollcall_app@127.0.0.1:5432/rollcall")
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default=_APP_DATABASE["USER"])
+DATABASE_AS_OWNER = env.bool("DATABASE_AS_OWNER", default=False)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/rollcall"),
+    "default": (
+        env.db("DATABASE_OWNER_URL", default="postgres://rollcall@127.0.0.1:5432/rollcall")
+        if DATABASE_AS_OWNER
+        else _APP_DATABASE
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A connection the database dropped (a restart, a failover) is noticed and
+# replaced before a request uses it, rather than failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -87,10 +108,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "attendance.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "attendance.sign_in.NotTheSchoolOrTheDemoValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout (attendance/sign_in.py): per account, and per address with
+# a higher limit (a staff room shares one address); unlocks by itself after
+# the cool-off, or at once from the Sign-ins page.
+SIGN_IN_ACCOUNT_LIMIT = env.int("SIGN_IN_ACCOUNT_LIMIT", default=5)
+SIGN_IN_ADDRESS_LIMIT = env.int("SIGN_IN_ADDRESS_LIMIT", default=30)
+AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "attendance.sign_in.SignInHandler"
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=30))
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind a proxy, the address axes records is the client's, not the proxy's:
+# set to the number of proxies that add X-Forwarded-For (README).
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,6 +209,12 @@ NOTIFY_RETRY_SECONDS = env.int("NOTIFY_RETRY_SECONDS", default=120)
 NOTIFY_MAX_TRIES = env.int("NOTIFY_MAX_TRIES", default=5)
 
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a school day; shared tablets should not stay signed in
+# Besides the absolute limit above: signed out after this long without a request.
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+# The largest request body Rollcall reads (an evidence upload is at most 5 MB,
+# an import a few); the proxy in front should refuse larger first (README).
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attendance import authorizers
 from attendance import selectors as core
+from attendance.http import get_object_or_404
 from attendance.models import Contact, Pupil
 from attendance.pdfs import letter_download
 from registers.services import MarkError

@@ -131,6 +131,11 @@ class MarkChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+        indexes = [
+            # A mark's newest entry in one index probe: the check at commit
+            # (migration 0008) asks for it once for every mark written.
+            models.Index(fields=["mark", "-id"], name="markchange_newest_per_mark"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.old_code or '—'} → {self.new_code} by {self.changed_by_name}"

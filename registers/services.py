@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from attendance import codes
 from attendance.errors import RuleError
@@ -77,6 +78,11 @@ def write_mark(
     """
     if not codes.get(code).in_use:
         raise MarkError(f"{code} is a withdrawn code and cannot be entered.")
+    if day > timezone.localdate(now):
+        # The register records what happened; a planned absence waits for its day.
+        raise MarkError(
+            f"{day:%A %-d %B %Y} has not happened yet: a mark is entered on the day, not before."
+        )
     if mark is None:
         mark = (
             Mark.objects.select_for_update().filter(pupil=pupil, date=day, session=session).first()

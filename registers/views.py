@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attendance import authorizers, codes
 from attendance import selectors as core
+from attendance.http import get_object_or_404, search_text
 from attendance.models import Pupil, RegistrationGroup
 from attendance.school_calendar import SchoolCalendar
 
@@ -44,18 +45,29 @@ def my_registers(request):
     )
 
 
-def _entries(post) -> list[services.Entry]:
-    entries = []
+def _entries(post) -> tuple[list[services.Entry], list[str]]:
+    """The marks in a register form, and what in it could not be read.
+
+    A field that looks like a mark but names no pupil (code_abc, v_x) is
+    refused with the whole form rather than dropped: a mark silently lost
+    is a pupil silently unmarked.
+    """
+    entries, errors = [], []
     for key, code in post.items():
-        if not key.startswith("code_") or not code:
+        if not key.startswith(("code_", "v_")):
             continue
-        try:
-            pupil_id = int(key.removeprefix("code_"))
-            seen = int(post.get(f"v_{pupil_id}", "0"))
-        except ValueError:
+        pupil_id = key.split("_", 1)[1]
+        if not pupil_id.isascii() or not pupil_id.isdigit() or len(pupil_id) > 18:
+            errors.append(f"The form sent a mark Rollcall cannot read ({key[:40]!r}).")
             continue
-        entries.append(services.Entry(pupil_id, code, seen))
-    return entries
+        if key.startswith("v_") or not code:
+            continue
+        seen = post.get(f"v_{pupil_id}", "0")
+        if not seen.isascii() or not seen.isdigit() or len(seen) > 9:
+            errors.append(f"The form sent a version Rollcall cannot read (v_{pupil_id}).")
+            continue
+        entries.append(services.Entry(int(pupil_id), code, int(seen)))
+    return entries, errors
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,12 +101,16 @@ def register_page(request, group_id: int, day: str, session: str):
     if request.method == "POST":
         if request.POST.get("all_present"):
             prefill_present = True  # the no-JavaScript "all present": nothing saved yet
+        elif (read := _entries(request.POST))[1]:
+            outcome = services.RegisterOutcome(
+                errors=[*read[1], "Nothing was saved: reload the register and try again."]
+            )
         else:
             outcome = services.take_register(
                 group,
                 date,
                 session,
-                _entries(request.POST),
+                read[0],
                 by=request.user,
                 now=now,
                 as_teacher=as_teacher,
@@ -173,7 +189,7 @@ def late_book(request):
                 error = str(exc)
         else:
             error = "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items())
-    query = request.GET.get("q", "").strip()
+    query = search_text(request)
     matches = core.search_pupils(school, today, query)[:15] if query else []
     return render(
         request,

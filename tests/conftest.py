@@ -14,6 +14,49 @@ from attendance.roles import Role
 
 from . import factories
 
+# Tests run as the application's database role, as the web process does, so
+# a test that needs a privilege the application lacks fails here as it would
+# in production. The owner role (tests/environment.py) makes and migrates the
+# test database, and stays for tests that commit: they are emptied afterwards
+# with TRUNCATE, which only the owner may do.
+_OWNER_ROLE: list[str] = []  # known once the test database is made
+
+
+def _connect_as(role: str) -> None:
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.settings_dict["USER"] != role:
+        connection.close()
+        # The settings dict is shared by every thread's connection (the live server's too).
+        connection.settings_dict["USER"] = role
+
+
+def _commits(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return bool(transactional) or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture, so no transaction is open on the connection being replaced.
+    if _OWNER_ROLE:
+        from django.conf import settings
+
+        _connect_as(_OWNER_ROLE[0] if _commits(item) else settings.DATABASE_APP_ROLE)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connections
+
+    _OWNER_ROLE.append(connections["default"].settings_dict["USER"])
+    yield
+    _connect_as(_OWNER_ROLE.pop())  # the owner drops the test database
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

@@ -11,6 +11,9 @@ from pathlib import Path
 os.environ["DEBUG"] = "true"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 os.environ["EMAIL_URL"] = "consolemail://"
+# The test database is made and migrated by the owner role; tests/conftest.py
+# then runs the tests as the application role, as the web process runs.
+os.environ["DATABASE_AS_OWNER"] = "true"
 # Two checkouts testing at once on one machine (a clean clone in CI beside a
 # working copy) must not share a test database or a job queue: both are named
 # after the checkout. Redis databases 8-15, so a `make run` worker on 0 never

@@ -20,6 +20,7 @@ from attendance.school_calendar import SchoolCalendar
 from penalties.models import Intervention, PenaltyNotice
 from penalties.services import check_thresholds, issue_notice_to_improve
 from registers.models import Mark
+from tests import factories
 from tests.factories import ContactFactory, PupilContactFactory
 from tests.registers.conftest import DAY, london
 
@@ -47,6 +48,7 @@ FIGURES = {"attendance officer", "head", "governor", "admin"}
 TODAY_PAGE = {"attendance officer", "head", "admin"}  # figures and every pupil
 IMPORTS = {"office", "admin"}
 YEAR_SETUP = {"admin"}
+UNLOCKS = {"office", "head", "admin"}
 HEAD = {"head"}
 HOLDS_LINK = set(PERSONAS) - {"anonymous"}
 NOBODY: set = set()
@@ -115,6 +117,10 @@ EXPECTED = {
     "new_year_preview": (YEAR_SETUP, YEAR_SETUP),
     "staff_list": (YEAR_SETUP, NOBODY),
     "staff_new": (YEAR_SETUP, YEAR_SETUP),
+    "sign_ins": (UNLOCKS, UNLOCKS),
+    # Everyone signed in changes their own password (no role needed for that).
+    "password_change": (ALL_SIGNED_IN, ALL_SIGNED_IN),
+    "password_change_done": (ALL_SIGNED_IN, NOBODY),
 }
 
 
@@ -144,7 +150,7 @@ def world(cast, settings, tmp_path):
     parent = ContactFactory(school=cast.school, first_name="Mia", email="mia@example.org")
     PupilContactFactory(pupil=cast.poppy, contact=parent)
     week = [dt.date(2026, 11, 2) + dt.timedelta(days=i) for i in range(5)]
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(pupil=cast.poppy, date=d, session=s, code="G", entered_at=london(9), source="office")
         for d in week
         for s in ("AM", "PM")
@@ -240,7 +246,7 @@ def world(cast, settings, tmp_path):
     nti.letter.save("nti.pdf", ContentFile(b"%PDF-1.4 nti"))
     # Sam has been in every session of the term: there is a certificate to make.
     sessions = SchoolCalendar(cast.school).sessions(dt.date(2026, 9, 1), DAY)
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(
             pupil=cast.sam,
             date=x.date,

@@ -150,3 +150,26 @@ def test_the_office_emails_a_link_and_can_withdraw_it(client, cast, family, sett
     client.post(reverse("parent_link", args=[cast.poppy.id, family[0].id]), {"action": "revoke"})
     client.logout()
     assert client.get(link).status_code == 404
+
+
+def test_evidence_is_stored_under_a_generated_name_and_keeps_the_parents_name_as_data(
+    client, cast, token, time_machine
+):
+    time_machine.move_to(london(8, 5))
+    client.post(
+        reverse("parent_report", args=[token]),
+        {
+            "pupil": cast.poppy.id,
+            "reporter_name": "Mia",
+            "reason": "medical",
+            "first_day": DAY.isoformat(),
+            "evidence": SimpleUploadedFile(
+                "Poppy Fairweather asthma clinic.png", b"\x89PNG\r\n\x1a\n....", "image/png"
+            ),
+        },
+    )
+    evidence = Evidence.objects.get()
+    assert evidence.original_name == "Poppy Fairweather asthma clinic.png"
+    stored = evidence.file.name
+    assert "Poppy" not in stored and "asthma" not in stored
+    assert stored.startswith("evidence/2026/") and stored.endswith(".png")

@@ -14,7 +14,7 @@ from attendance.models import AcademicYear, Pupil, RegistrationGroup, User, Year
 from attendance.roles import Role
 from attendance.school_calendar import SchoolCalendar
 from attendance.term_dates import HalfTerm, english_term_dates
-from registers.models import Mark, Register
+from registers.models import Register
 from registers.selectors import register_sheet
 from tests import factories
 
@@ -236,7 +236,7 @@ def test_last_years_register_still_lists_the_pupils_it_was_taken_for(primary):
     day = dt.date(2027, 7, 20)
     register = Register.objects.create(group=groups["Hazel"], date=day, session="AM")
     for pupil in groups["Hazel"].pupils.all():
-        Mark.objects.create(
+        factories.create_mark(
             pupil=pupil,
             date=day,
             session="AM",

@@ -20,6 +20,7 @@ from attendance import pdfs
 from penalties import letters
 from penalties.models import LetterTemplate
 from penalties.services import check_thresholds
+from tests import factories
 from tests.factories import ContactFactory, PupilContactFactory
 from tests.registers.conftest import london
 
@@ -118,7 +119,7 @@ def test_the_la_referral_pack_embeds_nothing(cast, hostile, fetched):
     week = mondays(dt.date(2026, 11, 2), 1)[0]
     from registers.models import Mark
 
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(
             pupil=cast.poppy,
             date=week + dt.timedelta(days=i),
@@ -180,7 +181,7 @@ def test_certificates_and_governors_reports_embed_nothing(client, cast, hostile,
 
     # Poppy has been in every session of the term so far: her certificate is made.
     sessions = SchoolCalendar(cast.school).sessions(dt.date(2026, 9, 1), dt.date(2026, 11, 26))
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(
             pupil=cast.poppy,
             date=s.date,

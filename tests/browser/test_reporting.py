@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from registers.models import Mark
+from tests import factories
 from tests.browser.test_sign_in import sign_in
 from tests.factories import PupilFactory
 
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_governor_opens_the_dashboard_and_sees_the_charts(page: Page, live_server, cast):
     monday = dt.date(2026, 11, 2)
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         [
             Mark(
                 pupil=p,

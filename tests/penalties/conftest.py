@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from registers.models import Mark
+from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +17,7 @@ def absent():
     """absent(pupil, [(date, session), ...], code): write marks straight in."""
 
     def write(pupil, sessions, code="O"):
-        Mark.objects.bulk_create(
+        factories.bulk_create_marks(
             [
                 Mark(
                     pupil=pupil,

@@ -9,6 +9,7 @@ from penalties.bands import band_for
 from penalties.early_warning import outlooks
 from penalties.models import Intervention, LetterTemplate
 from registers.models import Mark
+from tests import factories
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,9 @@ def test_room_to_spare_before_persistent_absence(cast, absent):
         if (D(2026, 11, 2) + dt.timedelta(days=i)).weekday() < 5
     ]
     absent(cast.poppy, [(d, s) for d in days for s in ("AM", "PM")], code="/")
-    Mark.objects.filter(pupil=cast.poppy, date__in=days[:3], session="AM").update(code="I")
+    factories.recode_marks(
+        Mark.objects.filter(pupil=cast.poppy, date__in=days[:3], session="AM"), "I"
+    )
     year = cast.school.academic_years.get(name="2026/27")
     outlook = outlooks(cast.school, year, D(2026, 11, 26), [cast.poppy])[0]
     assert outlook.figures.possible == 38
@@ -49,7 +52,7 @@ def test_a_pupil_missing_a_lot_lately_is_at_risk(cast, absent):
     days = [d for d in term if d.weekday() < 5 and not D(2026, 10, 24) <= d <= D(2026, 11, 1)]
     absent(cast.poppy, [(d, s) for d in days for s in ("AM", "PM")], code="/")
     # Three days off in the last fortnight: fine so far (5%), heading for 12%.
-    Mark.objects.filter(pupil=cast.poppy, date__in=days[-8:-5]).update(code="I")
+    factories.recode_marks(Mark.objects.filter(pupil=cast.poppy, date__in=days[-8:-5]), "I")
     year = cast.school.academic_years.get(name="2026/27")
     outlook = outlooks(cast.school, year, D(2026, 11, 26), [cast.poppy])[0]
     assert outlook.at_risk and not outlook.figures.persistently_absent
@@ -111,7 +114,7 @@ def test_the_weekly_review_lists_who_is_at_risk(client, cast, absent, time_machi
     days = [d for d in term if d.weekday() < 5 and not D(2026, 10, 24) <= d <= D(2026, 11, 1)]
     absent(cast.poppy, [(d, s) for d in days for s in ("AM", "PM")], code="/")
     # Three days off in the last fortnight: fine so far (5%), heading for 12%.
-    Mark.objects.filter(pupil=cast.poppy, date__in=days[-8:-5]).update(code="I")
+    factories.recode_marks(Mark.objects.filter(pupil=cast.poppy, date__in=days[-8:-5]), "I")
     time_machine.move_to(london(16, 0))
     client.force_login(cast.helen)
     page = client.get(reverse("weekly_review")).content.decode()

@@ -8,6 +8,7 @@ from penalties.models import Case
 from penalties.services import check_thresholds
 from registers.models import Mark
 from registers.services import amend_mark
+from tests import factories
 from tests.penalties.conftest import mondays
 from tests.registers.conftest import london
 
@@ -56,7 +57,7 @@ def test_l_and_n_do_not_count(cast, absent):
     absent(cast.poppy, [(d, "PM") for d in days[:4]], code="G")
     absent(cast.poppy, [(days[4], "PM")], code="N")
     assert check_thresholds(cast.school, D(2026, 11, 6)).opened == []
-    Mark.objects.filter(code="N").update(code="L")
+    factories.recode_marks(Mark.objects.filter(code="N"), "L")
     assert check_thresholds(cast.school, D(2026, 11, 6)).opened == []
 
 

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from attendance.models import Pupil
 from registers.models import Mark
 from reporting.celebration import class_of_the_week, full_attendance
+from tests import factories
 from tests.factories import PupilFactory
 from tests.registers.conftest import london
 
@@ -41,7 +42,7 @@ def week(cast):
             Mark(pupil=cast.sam, date=day, session=s, code=c, entered_at=timezone.now())
             for s, c in (("AM", "I" if d == 0 else "/"), ("PM", "\\"))
         ]
-    Mark.objects.bulk_create(rows)
+    factories.bulk_create_marks(rows)
 
 
 def test_the_class_with_the_best_week_wins(cast, week):
@@ -64,7 +65,9 @@ def test_a_pupil_who_joined_during_the_period_gets_no_full_attendance(cast, week
 def test_a_class_smaller_than_five_is_not_class_of_the_week(cast, week):
     from registers.models import Mark as M
 
-    M.objects.filter(pupil__legal_surname="Extra").update(code="N")  # Hawthorn's week falls
+    factories.recode_marks(
+        M.objects.filter(pupil__legal_surname="Extra"), "N"
+    )  # Hawthorn's week falls
     # Rowan has only Sam: too small to be a class of the week, even at 90%.
     winner = class_of_the_week(cast.school, MON)
     assert (winner.group, winner.attendance_rate) == (cast.hawthorn, 20.0)
@@ -107,7 +110,7 @@ def test_full_attendance_over_the_term_or_the_school_year(client, cast, week, ti
                 )
                 for s in ("AM", "PM")
             ]
-    Mark.objects.bulk_create(rows)
+    factories.bulk_create_marks(rows)
     # A classmate admitted on the first day of the autumn term has been there all year.
     Pupil.objects.filter(legal_surname="Extra").order_by("id").filter(
         id=Pupil.objects.filter(legal_surname="Extra").order_by("id").values("id")[:1]
@@ -150,7 +153,7 @@ def test_most_improved_needs_enough_sessions_in_both_half_terms(cast):
                 rows.append(
                     Mark(pupil=pupil, date=day, session=s, code="/", entered_at=timezone.now())
                 )
-    Mark.objects.bulk_create(rows)
+    factories.bulk_create_marks(rows)
     improved = most_improved(cast.school, before, after)
     assert [(p, was, now) for p, was, now in improved] == [(cast.poppy, 70.0, 100.0)]
 

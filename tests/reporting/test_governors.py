@@ -10,6 +10,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from registers.models import Mark
+from tests import factories
 from tests.factories import PupilFactory
 from tests.registers.conftest import london
 
@@ -47,7 +48,7 @@ def term_of_marks(cast):
                 ),
                 Mark(pupil=pupil, date=day, session="PM", code="\\", entered_at=timezone.now()),
             ]
-    Mark.objects.bulk_create(rows)
+    factories.bulk_create_marks(rows)
 
 
 def _governors_csv(client, cast, time_machine) -> str:
@@ -261,7 +262,7 @@ def test_no_class_or_year_group_gives_away_a_hidden_one(client, cast, term_of_ma
         PupilFactory(school=cast.school, registration_group=larch, year_group="5")
         for _ in range(10)
     ]
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(pupil=p, date=MON, session=s, code="/", entered_at=timezone.now())
         for p in larch_pupils
         for s in ("AM", "PM")
@@ -278,7 +279,7 @@ def test_pupils_without_a_class_are_counted_and_protected(
     client, cast, term_of_marks, time_machine
 ):
     loner = PupilFactory(school=cast.school, registration_group=None, year_group="4")
-    Mark.objects.create(pupil=loner, date=MON, session="AM", code="O", entered_at=timezone.now())
+    factories.create_mark(pupil=loner, date=MON, session="AM", code="O", entered_at=timezone.now())
     tables = _governors_csv(client, cast, time_machine)
     assert "whole school,Autumn term 2026/27,13," in tables
     assert "class,No class,fewer than 5" in tables
@@ -383,7 +384,7 @@ def test_a_like_for_like_line_of_pupils_aged_5_to_15(client, cast, time_machine,
         for _ in range(nursery)
     ]
     older = [PupilFactory(school=cast.school, registration_group=cast.hawthorn) for _ in range(12)]
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(
             pupil=p,
             date=MON,
@@ -448,15 +449,15 @@ def test_a_group_nearly_all_persistently_absent_does_not_say_so(
     willow.update(looked_after=True)
     cast.poppy.looked_after = True
     cast.poppy.save()
-    Mark.objects.filter(pupil__in=list(willow)).update(code="O")
-    Mark.objects.filter(pupil=cast.sam).update(code="/")  # nobody else is absent
+    factories.recode_marks(Mark.objects.filter(pupil__in=list(willow)), "O")
+    factories.recode_marks(Mark.objects.filter(pupil=cast.sam), "/")  # nobody else is absent
     tables = _governors_csv(client, cast, time_machine)
     looked_after = next(line for line in tables.splitlines() if ",Looked-after," in line)
     assert looked_after.split(",")[-3:] == ["hidden", "hidden", ""]
 
 
 def test_a_school_of_fewer_than_five_pupils_shows_no_figures(client, cast, time_machine):
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         Mark(pupil=p, date=MON, session="AM", code="/", entered_at=timezone.now())
         for p in (cast.poppy, cast.sam)
     )
@@ -503,7 +504,9 @@ def test_a_terms_groups_stay_as_they_were_when_records_change(
     assert term_tables() == before
     # A new pupil who joins later is grouped as they joined.
     newcomer = PupilFactory(school=cast.school, registration_group=cast.hawthorn, year_group="4")
-    Mark.objects.create(pupil=newcomer, date=MON, session="PM", code="/", entered_at=timezone.now())
+    factories.create_mark(
+        pupil=newcomer, date=MON, session="PM", code="/", entered_at=timezone.now()
+    )
     # Staff opening the FSM row see the pupils counted in it: not Poppy yet.
     client.force_login(cast.helen)
     fsm = client.get(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from registers.models import Mark
 from registers.statistics import cohort_figures
+from tests import factories
 from tests.factories import PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def marks(pupil, codes_by_day):
             Mark(pupil=pupil, date=day, session="AM", code=am, entered_at=timezone.now()),
             Mark(pupil=pupil, date=day, session="PM", code=pm, entered_at=timezone.now()),
         ]
-    Mark.objects.bulk_create(rows)
+    factories.bulk_create_marks(rows)
 
 
 def test_not_possible_sessions_and_pupils_joining_midweek(cast):
@@ -31,7 +32,7 @@ def test_not_possible_sessions_and_pupils_joining_midweek(cast):
     # Sam joined on Thursday: 4 possible, 2 absent (G, U) -> persistently and severely absent.
     marks(cast.sam, [("/", "G"), ("U", "\\")][:2])
     joiner = PupilFactory(school=cast.school, admission_date=MON + dt.timedelta(days=3))
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         [
             Mark(
                 pupil=joiner,
@@ -85,7 +86,7 @@ def test_a_week_with_only_a_handful_of_pupils_marked_is_left_out_of_the_trend(ca
         for p, day in [(cast.poppy, dt.date(2026, 11, 2)), (cast.sam, dt.date(2026, 11, 2))]
         + [(p, dt.date(2026, 11, 9)) for p in [cast.poppy, cast.sam, *others]]
     ]
-    Mark.objects.bulk_create(marks)
+    factories.bulk_create_marks(marks)
     weekly = cohort_figures_all(cast.school.id, dt.date(2026, 11, 2), dt.date(2026, 11, 13))[
         "weekly"
     ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from registers.models import Mark
 from registers.services import Entry, amend_mark, close_due_registers, sign_in_late, take_register
 from registers.statistics import DIMENSIONS, cohort_figures, cohort_figures_all
+from tests import factories
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_every_way_of_writing_a_mark_keeps_the_summary_true(cast):
     sign_in_late(cast.poppy, london(9, 12), by=cast.olive, now=london(9, 12))  # N -> L (update)
     close_due_registers(cast.school, london(13, 40))  # inserts N for everyone else
     amend_mark(cast.sam, day, "AM", "I", by=cast.helen, now=london(14), reason="Mum rang")
-    Mark.objects.bulk_create(
+    factories.bulk_create_marks(
         [
             Mark(
                 pupil=cast.poppy,
@@ -64,7 +65,7 @@ def test_every_way_of_writing_a_mark_keeps_the_summary_true(cast):
             for i in range(5)
         ]
     )
-    Mark.objects.filter(pupil=cast.poppy, code="O").update(code="I")
+    factories.recode_marks(Mark.objects.filter(pupil=cast.poppy, code="O"), "I")
     assert summary_matches_marks()
     for start, end in [
         (D(2026, 11, 4), D(2026, 11, 26)),
