@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= true
 
-.PHONY: run serve collectstatic test lint format install system services migrate seed clean
+.PHONY: demo-code run serve collectstatic test lint format install system services migrate seed clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ seed: migrate
 collectstatic: install
 	DEBUG=false SECRET_KEY=collectstatic-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM \
 	  $(PY) manage.py collectstatic --no-input -v 0
+
+# The demo logins' second-factor code right now (README).
+demo-code: install
+	@$(PY) manage.py seed_demo --code
 
 run: seed collectstatic
 	scripts/run.sh

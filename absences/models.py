@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from attendance import history
 from attendance.models import Contact, Pupil
 
 
@@ -79,6 +81,7 @@ class AbsenceReport(models.Model):
         return self.first_day <= day <= self.last_day
 
 
+@pghistory.track(*history.events())
 class LeaveRequest(models.Model):
     """A leave-of-absence request (Heartwood's Appendix 2), decided by the head."""
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from attendance import authorizers
+from attendance import authorizers, view_log
 from attendance import selectors as core
 from attendance.http import get_object_or_404, search_text
 from attendance.models import Contact, Pupil
@@ -328,6 +328,7 @@ def task_letter(request, task_id: int):
     task = get_object_or_404(
         FollowUpTask, pk=task_id, pupil__school=authorizers.require_school(request.user)
     )
+    view_log.looked(request, view_log.What.LETTER, pupil=task.pupil, detail=task.get_kind_display())
     return letter_download(task.letter, f"letter-{task.pupil.surname}.pdf")
 
 
@@ -342,6 +343,7 @@ def evidence_file(request, evidence_id: int):
         raise Http404("No such evidence")
     pupil = owner.pupil
     authorizers.require_pupil(request.user, pupil)
+    view_log.looked(request, view_log.What.EVIDENCE, pupil=pupil, detail=evidence.original_name)
     response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
     response["Content-Disposition"] = f'inline; filename="evidence-{evidence.id}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -477,6 +479,7 @@ def leave_letter(request, request_id: int):
     authorizers.require_perm(request.user, OFFICE)
     leave = get_object_or_404(LeaveRequest.objects.select_related("pupil"), pk=request_id)
     authorizers.require_pupil(request.user, leave.pupil)
+    view_log.looked(request, view_log.What.LETTER, pupil=leave.pupil, detail="Leave decision")
     return letter_download(leave.letter, f"leave-decision-{leave.pupil.surname}.pdf")
 
 
@@ -542,6 +545,7 @@ def deletion_new(request, pupil_id: int):
 def pupil_absences(request, pupil_id: int):
     authorizers.require_perm(request.user, OFFICE)
     pupil = _pupil(request, pupil_id)
+    view_log.looked(request, view_log.What.ABSENCES, pupil=pupil)
     return render(
         request,
         "absences/pupil_absences.html",
@@ -571,6 +575,7 @@ def parent_link(request, pupil_id: int, contact_id: int):
         messages.error(request, f"{contact.name} has no email address on record.")
         return redirect("pupil_absences", pupil.id)
     _, token = services.create_parent_link(contact, by=request.user, now=now)
+    view_log.looked(request, view_log.What.PARENT_LINK, pupil=pupil, detail=f"to {contact.name}")
     url = request.build_absolute_uri(reverse("parent_home", args=[token]))
     try:
         messaging.send(

@@ -22,6 +22,13 @@ from psycopg import sql
 # of migrations is read by the running app and written only by the owner.
 REVOKED = {
     "registers_markchange": "UPDATE, DELETE",
+    "attendance_viewlog": "UPDATE, DELETE",
+    # Snapshots of pupils, contacts, leave and cases (attendance/history.py).
+    "attendance_pupilevent": "UPDATE, DELETE",
+    "attendance_contactevent": "UPDATE, DELETE",
+    "attendance_pupilcontactevent": "UPDATE, DELETE",
+    "absences_leaverequestevent": "UPDATE, DELETE",
+    "penalties_caseevent": "UPDATE, DELETE",
     "registers_mark": "DELETE",
     "django_migrations": "INSERT, UPDATE, DELETE",
 }

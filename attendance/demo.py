@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .demo_plan import DemoPlan, plan_demo
 from .models import (
@@ -31,6 +32,7 @@ from .roles import Role, sync_roles
 from .rollover import confirm_rollover, default_plan
 from .school_calendar import SchoolCalendar
 from .school_years import save_year_calendar
+from .two_factor import APP_DEVICE_NAME, DEMO_TOTP_KEY
 from .upn import check_letter
 
 DEMO_URN = "999901"
@@ -353,7 +355,12 @@ def seed_demo(
         )
         user.groups.add(teacher_group)
         teachers[name] = user
-    say(f"Staff: {User.objects.filter(school=school).count()} accounts ({len(teachers)} teachers)")
+    # Every demo login shares the demo's known second-factor key (README).
+    staff = list(User.objects.filter(school=school))
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(user=u, name=APP_DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True) for u in staff
+    )
+    say(f"Staff: {len(staff)} accounts ({len(teachers)} teachers), each with the demo's app key")
 
     last_year_groups = {}
     for name, year_group, _ in CLASSES:

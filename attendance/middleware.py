@@ -115,6 +115,36 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+class SecondFactorMiddleware:
+    """Staff who must give a second factor reach nothing else until they have.
+
+    After the password, one page asks for the code (or sets the app up at
+    the first sign-in); signing out and the parents' pages stay open.
+    """
+
+    OPEN = ("/account/two-factor/", "/logout/", "/login/", "/p/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import two_factor
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.OPEN + (settings.STATIC_URL,))
+            and not user.is_verified()
+            and two_factor.required_for(user)
+        ):
+            target = "/account/two-factor/"
+            if not two_factor.has_second_factor(user):
+                target += "setup/"
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
 def start_idle_clock(sender, request, user, **kwargs) -> None:
     """Signing in counts as using Rollcall (connected in AttendanceConfig.ready)."""
     if request is not None and hasattr(request, "session"):

@@ -45,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "manage_escalation",
         "view_aggregate_reports",
         "unlock_sign_ins",
+        "view_access_log",
     ],
     Role.GOVERNOR: ["view_aggregate_reports"],
     Role.ADMIN: [
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "view_aggregate_reports",
         "manage_school_year",
         "unlock_sign_ins",
+        "view_access_log",
     ],
 }
 

@@ -41,8 +41,8 @@ def groups_taught_by(user: User, year: AcademicYear | None) -> QuerySet[Registra
     )
 
 
-def search_pupils(school: School, day: dt.date, query: str = "", group_id: int | None = None):
-    pupils = pupils_on_roll(school, day).select_related("registration_group")
+def matching(pupils, query: str):
+    """Pupils whose names (legal or preferred) or UPN match every word typed."""
     for word in query.split():
         pupils = pupils.filter(
             Q(legal_first_name__icontains=word)
@@ -51,6 +51,11 @@ def search_pupils(school: School, day: dt.date, query: str = "", group_id: int |
             | Q(preferred_surname__icontains=word)
             | Q(upn__iexact=word)
         )
+    return pupils
+
+
+def search_pupils(school: School, day: dt.date, query: str = "", group_id: int | None = None):
+    pupils = matching(pupils_on_roll(school, day).select_related("registration_group"), query)
     if group_id:
         pupils = pupils.filter(registration_group_id=group_id)
     return pupils.order_by("legal_surname", "legal_first_name")

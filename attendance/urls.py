@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import new_year_views, views
+from . import new_year_views, two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,10 +27,18 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("account/two-factor/", two_factor_views.verify, name="two_factor"),
+    path("account/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path(
+        "account/two-factor/backup-codes/",
+        two_factor_views.new_backup_codes,
+        name="two_factor_backup_codes",
+    ),
     path("classes/", views.my_classes, name="my_classes"),
     path("classes/<int:group_id>/", views.group_detail, name="group_detail"),
     path("pupils/", views.pupil_list, name="pupil_list"),
     path("pupils/<int:pupil_id>/", views.pupil_detail, name="pupil_detail"),
+    path("pupils/<int:pupil_id>/subject-access.zip", views.subject_access, name="subject_access"),
     path("setup/", views.setup, name="setup"),
     path("setup/pupils.csv", views.export_pupils, name="export_pupils"),
     path("setup/new-year/", new_year_views.new_year, name="new_year"),
@@ -41,4 +49,5 @@ urlpatterns = [
     path("setup/staff/", new_year_views.staff_list, name="staff_list"),
     path("setup/staff/new/", new_year_views.staff_new, name="staff_new"),
     path("setup/sign-ins/", views.sign_ins, name="sign_ins"),
+    path("setup/view-log/", views.view_log_page, name="view_log"),
 ]

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from attendance.http import get_object_or_404
+from attendance.http import get_object_or_404, search_text
 
-from . import authorizers, imports, selectors
+from . import authorizers, imports, selectors, view_log
 from .forms import CSVUploadForm, PupilSearchForm
 from .models import Pupil, RegistrationGroup, User
 from .roles import landing_page
@@ -75,6 +75,7 @@ def pupil_detail(request, pupil_id: int):
         Pupil.objects.select_related("registration_group", "school"), pk=pupil_id
     )
     authorizers.require_pupil(request.user, pupil)
+    view_log.looked(request, view_log.What.PUPIL_PAGE, pupil=pupil)
     links = pupil.contact_links.select_related("contact").order_by("priority")
     return render(request, "attendance/pupil_detail.html", {"pupil": pupil, "links": links})
 
@@ -120,6 +121,7 @@ def export_pupils(request):
     response["Content-Disposition"] = f'attachment; filename="pupils-{today:%Y-%m-%d}.csv"'
     response.write("\ufeff")  # so Excel opens accented names correctly
     pupils = selectors.pupils_on_roll(school, today).select_related("registration_group")
+    view_log.looked(request, view_log.What.EXPORT, school=school, detail="Pupils and contacts")
     imports.export_pupils(pupils, response)
     return response
 
@@ -131,10 +133,27 @@ def sign_ins(request):
     The office sees it because the office is who a locked-out teacher rings
     at 08:50.
     """
-    from . import sign_in
+    from . import sign_in, two_factor
 
     authorizers.require_perm(request.user, "attendance.unlock_sign_ins")
     school = authorizers.require_school(request.user)
+    may_reset = request.user.has_perm("attendance.manage_school_year")
+    if request.method == "POST" and request.POST.get("action") == "reset_second_factor":
+        # A lost phone: only the admin, who manages staff accounts, not the office.
+        authorizers.require_perm(request.user, "attendance.manage_school_year")
+        colleague = User.objects.filter(
+            school=school, username=request.POST.get("username", "").replace("\x00", "")
+        ).first()
+        if colleague is None:
+            messages.error(request, "There is no member of staff with that username.")
+        else:
+            two_factor.reset(colleague)
+            messages.success(
+                request,
+                f"{colleague.display_name()}'s second factor is reset: they set up a new "
+                "authenticator app at their next sign-in.",
+            )
+        return redirect("sign_ins")
     if request.method == "POST":
         kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
         if kind in ("account", "address") and value and "\x00" not in value:
@@ -158,8 +177,66 @@ def sign_ins(request):
         {
             "locks": locks,
             "log": log,
+            "may_reset": may_reset,
             "account_limit": settings.SIGN_IN_ACCOUNT_LIMIT,
             "address_limit": settings.SIGN_IN_ADDRESS_LIMIT,
             "cooloff": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },
     )
+
+
+@require_GET
+def view_log_page(request):
+    """Who looked at which pupil's records: for the head and the school's DPO."""
+    authorizers.require_perm(request.user, "attendance.view_access_log")
+    school = authorizers.require_school(request.user)
+    pupil = staff = None
+    error = ""
+    if request.GET.get("pupil"):
+        pupil = get_object_or_404(Pupil, pk=request.GET["pupil"], school=school)
+    query = search_text(request)
+    matches = []
+    if query and pupil is None:
+        # Every pupil, not only those on roll: a leaver's record is still asked about.
+        found = selectors.matching(
+            Pupil.objects.filter(school=school).select_related("registration_group"), query
+        )
+        matches = list(found.order_by("legal_surname", "legal_first_name")[:20])
+        if len(matches) == 1:
+            pupil, matches = matches[0], []
+        elif not matches:
+            error = f"No pupil matches {query!r} (pupils who have left are included)."
+    username = search_text(request, "staff")
+    if username:
+        staff = User.objects.filter(school=school, username=username).first()
+        if staff is None:
+            error = f"No member of staff signs in as {username!r}."
+    rows = [] if error else view_log.search(school, pupil=pupil, user=staff)
+    return render(
+        request,
+        "attendance/view_log.html",
+        {
+            "rows": rows,
+            "pupil": pupil,
+            "staff": staff,
+            "query": query,
+            "username": username,
+            "matches": matches,
+            "error": error,
+        },
+    )
+
+
+@require_GET
+def subject_access(request, pupil_id: int):
+    """Everything held about one pupil, as a ZIP: for the head or the DPO."""
+    from . import subject_access as sar
+
+    authorizers.require_perm(request.user, "attendance.view_access_log")
+    school = authorizers.require_school(request.user)
+    pupil = get_object_or_404(Pupil.objects.select_related("school"), pk=pupil_id, school=school)
+    view_log.looked(request, view_log.What.SUBJECT_ACCESS, pupil=pupil)
+    response = HttpResponse(sar.export(pupil), content_type="application/zip")
+    name = f"subject-access-{pupil.upn or pupil.id}-{timezone.localdate():%Y-%m-%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -33,6 +33,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "pgtrigger",
+    "pghistory",
     "attendance",
     "registers",
     "absences",
@@ -49,8 +54,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Who made a change (user, address, page), kept with each history snapshot.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "attendance.middleware.IdleTimeoutMiddleware",
+    "attendance.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Pupil data is personal: nothing is reachable without signing in.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -121,9 +130,22 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How long records are kept (attendance/retention.py, `manage.py purge_records`).
+# Register entries: at least 6 years from the date of entry (Regulations 2024).
+RETENTION = {
+    "register_years": env.int("RETAIN_REGISTER_YEARS", default=6),
+    "absence_years": env.int("RETAIN_ABSENCE_YEARS", default=6),
+    "view_log_years": env.int("RETAIN_VIEW_LOG_YEARS", default=6),
+    "sign_in_log_days": env.int("RETAIN_SIGN_IN_LOG_DAYS", default=365),
+}
 # Sign-in lockout (attendance/sign_in.py): per account, and per address with
 # a higher limit (a staff room shares one address); unlocks by itself after
 # the cool-off, or at once from the Sign-ins page.
+# Who must give a code from an authenticator app after their password
+# (attendance/two_factor.py): "personal-data" (every role that opens a
+# pupil's records) or "all" (governors too).
+SECOND_FACTOR_FOR = env.str("SECOND_FACTOR_FOR", default="personal-data")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Rollcall")
 SIGN_IN_ACCOUNT_LIMIT = env.int("SIGN_IN_ACCOUNT_LIMIT", default=5)
 SIGN_IN_ADDRESS_LIMIT = env.int("SIGN_IN_ADDRESS_LIMIT", default=30)
 AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_LIMIT

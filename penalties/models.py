@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.db import models
 
+from attendance import history
 from attendance.models import Contact, Pupil, School
 from registers.models import Mark
 
 
+@pghistory.track(*history.events())
 class Case(models.Model):
     """One breach of the 10-sessions-in-10-school-weeks threshold and what followed."""
 

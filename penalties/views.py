@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from attendance import authorizers
+from attendance import authorizers, view_log
 from attendance import selectors as core
 from attendance.http import get_object_or_404
 from attendance.models import Contact, Pupil
@@ -76,6 +76,8 @@ def case_detail(request, case_id: int):
     case = get_object_or_404(
         Case.objects.select_related("pupil__registration_group"), pk=case_id, school=school
     )
+    if request.method == "GET":
+        view_log.looked(request, view_log.What.CASE, pupil=case.pupil, detail=f"Case {case.id}")
     error = None
     if request.method == "POST":
         action, post = request.POST.get("action"), request.POST
@@ -183,6 +185,8 @@ def case_file(request, pupil_id: int):
     pupil = get_object_or_404(
         Pupil.objects.select_related("registration_group"), pk=pupil_id, school=school
     )
+    if request.method == "GET":
+        view_log.looked(request, view_log.What.CASE, pupil=pupil, detail="Case file")
     form = InterventionForm(request.POST or None, initial={"date": today}, prefix="i")
     letter_form = LetterForm(request.POST or None, prefix="l")
     if (
@@ -256,6 +260,7 @@ def weekly_review(request):
 def intervention_letter(request, intervention_id: int):
     school, now, today, year = _context(request)
     item = get_object_or_404(Intervention, pk=intervention_id, pupil__school=school)
+    view_log.looked(request, view_log.What.LETTER, pupil=item.pupil, detail=item.get_kind_display())
     return letter_download(item.letter, f"{item.kind}-{item.pupil_id}.pdf")
 
 
@@ -264,6 +269,7 @@ def nti_letter(request, case_id: int):
     school, now, today, year = _context(request)
     case = get_object_or_404(Case, pk=case_id, school=school)
     nti = getattr(case, "notice_to_improve", None)
+    view_log.looked(request, view_log.What.LETTER, pupil=case.pupil, detail="Notice to Improve")
     return letter_download(nti.letter if nti else None, f"notice-to-improve-{case.id}.pdf")
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from attendance import authorizers, codes
+from attendance import authorizers, codes, view_log
 from attendance import selectors as core
 from attendance.http import get_object_or_404, search_text
 from attendance.models import Pupil, RegistrationGroup
@@ -250,6 +250,7 @@ def pupil_attendance(request, pupil_id: int):
         Pupil.objects.select_related("registration_group", "school"), pk=pupil_id
     )
     authorizers.require_pupil(request.user, pupil)
+    view_log.looked(request, view_log.What.ATTENDANCE, pupil=pupil)
     today = timezone.localdate()
     year = core.current_academic_year(pupil.school, today)
     if year is None:
@@ -277,6 +278,7 @@ def mark_detail(request, pupil_id: int, day: str, session: str):
     date = parse_day(day)
     if date is None or session not in Session.values:
         raise Http404("No such session")
+    view_log.looked(request, view_log.What.MARK, pupil=pupil, detail=f"{date} {session}")
     history = list(selectors.mark_history(pupil, date, session).select_related("changed_by"))
     current = pupil.marks.filter(date=date, session=session).first()
     form = AmendMarkForm(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from attendance import authorizers
+from attendance import authorizers, view_log
 from attendance import selectors as core
 from attendance.imports import safe_cell
 from attendance.models import GroupedPupil
@@ -124,6 +124,7 @@ def marks_export(request):
     if not form.is_valid():
         return render(request, "reporting/marks_export.html", {"form": form}, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    view_log.looked(request, view_log.What.EXPORT, school=school, detail=f"Marks {start} to {end}")
     rows = (
         Mark.objects.filter(pupil__school=school, date__gte=start, date__lte=end)
         .order_by("pupil__upn", "date", "session")
@@ -262,6 +263,7 @@ def certificates(request, kind: str):
         raise Http404("No certificates of that kind")
     if not items:
         raise Http404("Nobody to award yet")
+    view_log.looked(request, view_log.What.EXPORT, school=school, detail=f"Certificates: {kind}")
     pdf = render_pdf("letters/certificate.html", {"certificates": items})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificates-{kind}-{today}.pdf"'
@@ -294,6 +296,9 @@ def cohort_pupils(request):
     rows = sorted(
         ((p, figures[p.id]) for p in pupils if p.id in figures and wanted(figures[p.id])),
         key=lambda r: (r[1].attendance_rate or 0, r[0].surname),
+    )
+    view_log.looked(
+        request, view_log.What.EXPORT, school=school, detail=f"Pupils behind {by} {value}"[:300]
     )
     return _cohort_response(request, board, by, value, rows)
 

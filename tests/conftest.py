@@ -59,6 +59,28 @@ def django_db_setup(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """client.force_login stands for a whole sign-in: password and second factor.
+
+    The sign-in itself (password, lockout, the code) is tested through the
+    login page in tests/attendance/test_sign_in.py and test_two_factor.py.
+    """
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        device = factories.second_factor(user)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

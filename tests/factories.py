@@ -190,3 +190,24 @@ def recode_marks(queryset, code: str, reason: str = "Test arrangement") -> int:
         for m in marks
     )
     return Mark.objects.filter(pk__in=[m.pk for m in marks]).update(code=code, minutes_late=None)
+
+
+def second_factor(user):
+    """The user's authenticator app (made on first use), for signing in in tests."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def current_code(device) -> str:
+    """What the user's app shows now. The device forgets the last code it took
+    and any wait after a wrong one, as if the test had waited for the next
+    30-second step (the waits themselves are django-otp's, tested there)."""
+    from django_otp.oath import TOTP
+
+    type(device).objects.filter(pk=device.pk).update(
+        last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    return f"{totp.token():0{device.digits}d}"

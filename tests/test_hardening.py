@@ -2,6 +2,7 @@
 sent, marks for days that have not happened, forms that cannot be read."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -118,3 +119,37 @@ def test_an_import_with_a_nul_or_a_huge_field_names_the_row(cast, value, reason)
     assert not result.ok
     assert any(line.startswith("Row 3: ") and reason in line for line in result.error_lines())
     assert Pupil.objects.count() == before
+
+
+def test_no_template_carries_inline_script():
+    """The CSP refuses inline script: a page that needs it would silently break."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    paths = [*root.glob("templates/**/*.html"), *root.glob("*/templates/**/*.html")]
+    assert len(paths) > 50
+    for path in paths:
+        if ".venv" in path.parts or "letters" in path.parts:
+            continue
+        text = path.read_text()
+        inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+        handlers = re.findall(r"\son[a-z]+\s*=", text)
+        if inline or handlers or "javascript:" in text:
+            found.append(str(path.relative_to(root)))
+    assert not found
+
+
+def test_the_self_contained_error_page_keeps_its_style_under_the_policy():
+    import base64
+    import hashlib
+
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    from attendance.middleware import content_security_policy
+
+    html = server_error(RequestFactory().get("/")).content.decode()
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in content_security_policy()

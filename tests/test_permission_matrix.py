@@ -118,9 +118,14 @@ EXPECTED = {
     "staff_list": (YEAR_SETUP, NOBODY),
     "staff_new": (YEAR_SETUP, YEAR_SETUP),
     "sign_ins": (UNLOCKS, UNLOCKS),
+    "view_log": ({"head", "admin"}, NOBODY),
+    "subject_access": ({"head", "admin"}, NOBODY),
     # Everyone signed in changes their own password (no role needed for that).
     "password_change": (ALL_SIGNED_IN, ALL_SIGNED_IN),
     "password_change_done": (ALL_SIGNED_IN, NOBODY),
+    "two_factor": (ALL_SIGNED_IN, ALL_SIGNED_IN),
+    "two_factor_setup": (ALL_SIGNED_IN, ALL_SIGNED_IN),
+    "two_factor_backup_codes": (NOBODY, ALL_SIGNED_IN),
 }
 
 
@@ -291,6 +296,7 @@ def world(cast, settings, tmp_path):
         "certificates": ["full"],
         "group_detail": [cast.hawthorn.id],
         "pupil_detail": [cast.poppy.id],
+        "subject_access": [cast.poppy.id],
     }
     args["parent"] = parent
     args["ids"] = {
@@ -333,6 +339,10 @@ ACTIONS = {
         ({"action": "unpaid", "notice": "notice"}, ESCALATION),
     ],
     "case_file": [({"action": "intervention"}, ESCALATION), ({"action": "letter"}, ESCALATION)],
+    "sign_ins": [
+        ({"kind": "account", "value": "alice"}, UNLOCKS),
+        ({"action": "reset_second_factor", "username": "bob"}, YEAR_SETUP),
+    ],
 }
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from attendance.demo import seed_demo
 from attendance.demo_plan import plan_demo
 from attendance.models import Pupil, RegistrationGroup
+from tests.browser.test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LONDON = timezone.get_default_timezone()
@@ -39,10 +40,7 @@ def test_the_admin_rolls_the_demo_into_next_year(page: Page, live_server, settin
         plan.current.last_day + dt.timedelta(days=1), dt.time(10), LONDON
     )
     with time_machine.travel(after_term, tick=True):
-        page.goto(f"{live_server.url}/")
-        page.get_by_label("Username").fill("admin")
-        page.get_by_label("Password").fill("pw-for-tests-only")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server.url, "admin")  # with the demo's second factor
         page.get_by_role("link", name="New school year").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("New school year")
         page.get_by_role("link", name=re.compile(r"Set up|Check or change")).click()

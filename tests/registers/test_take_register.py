@@ -159,10 +159,11 @@ def test_the_register_page_runs_a_fixed_number_of_queries(
 ):
     pupils = fill_class(cast.hawthorn, size)
     client.force_login(cast.alice)
-    # 15 whatever the class size: the calendar (2) says whether the session exists.
-    with django_assert_max_num_queries(15):
+    # 16 whatever the class size: the calendar (2) says whether the session
+    # exists, and the session's second factor (1) is checked on every request.
+    with django_assert_max_num_queries(16):
         assert client.get(url(cast.hawthorn)).status_code == 200
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
     assert response.status_code == 302
     assert Mark.objects.filter(code="/").count() == size

@@ -3,6 +3,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from attendance import two_factor
 from attendance.demo import (
     DEMO_PASSWORD,
     demo_logins,
@@ -20,13 +21,21 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="password for demo users")
         parser.add_argument("--list-logins", action="store_true", help="only print the demo logins")
         parser.add_argument(
+            "--code",
+            action="store_true",
+            help="only print the demo's second-factor code for now (the demo key's TOTP)",
+        )
+        parser.add_argument(
             "--refresh",
             action="store_true",
             help="make the demo again if it no longer fits today (only in a database that "
             "holds nothing but the demo school; everything in it is replaced)",
         )
 
-    def handle(self, *args, seed, password, list_logins, refresh, **options):
+    def handle(self, *args, seed, password, list_logins, refresh, code, **options):
+        if code:
+            self.stdout.write(two_factor.demo_code())
+            return
         if not list_logins:
             stale = demo_staleness()
             if stale and refresh:
@@ -64,3 +73,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"The demo school {school} already exists; nothing changed.")
         for login in demo_logins():
             self.stdout.write(f"    {login.username:<20} {login.role:<20} {login.who}")
+        self.stdout.write(
+            "\n  After the password, a code from an authenticator app: add the demo's key\n"
+            f"  {two_factor.demo_key_base32()} (time-based, 6 digits) to any app, or run\n"
+            "  `make demo-code` for the code right now. The key is the demo's only."
+        )
