@@ -27,6 +27,7 @@ from attendance.models import Pupil, PupilContact, School
 from attendance.school_calendar import SchoolCalendar
 from registers import rules
 from registers.models import Mark
+from registers.selectors import HELD_BACK
 
 from . import letters, messaging
 from .models import AbsenceReport, ContactAttempt, FollowUpTask
@@ -38,6 +39,10 @@ def calling_starts(school: School, day: dt.date) -> dt.datetime:
     return rules.at(school, day, school.am_register_closes) + dt.timedelta(
         minutes=school.first_day_calling_delay
     )
+
+
+def calling_ends(school: School, day: dt.date) -> dt.datetime:
+    return rules.at(school, day, school.first_day_calling_ends)
 
 
 def is_vulnerable(pupil: Pupil) -> bool:
@@ -52,6 +57,7 @@ def unexplained_marks(school: School, day: dt.date):
     marks = (
         Mark.objects.filter(pupil__school=school, date=day, session="AM", code__in=UNEXPLAINED)
         .exclude(pupil__in=reported.values("pupil"))
+        .exclude(HELD_BACK)
         .select_related("pupil__registration_group")
     )
     return sorted(
@@ -137,7 +143,11 @@ def run_first_day_calling(school: School, now: dt.datetime) -> CallingRun:
     """One pass of first-day calling for `school`; safe to run any number of times."""
     day = now.astimezone(school.tz).date()
     run = CallingRun()
-    if not SchoolCalendar(school).is_school_day(day) or now < calling_starts(school, day):
+    if not SchoolCalendar(school).is_school_day(day):
+        return run
+    # A worker that starts late (or beat after an outage) must not tell families
+    # at teatime that their child "is not in school today".
+    if not calling_starts(school, day) <= now < calling_ends(school, day):
         return run
     marks = unexplained_marks(school, day)
     streaks = days_unexplained(school, [m.pupil_id for m in marks], day)

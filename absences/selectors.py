@@ -9,6 +9,7 @@ from django.db.models import Case, Count, Q, When
 
 from attendance.models import Pupil, PupilContact, School
 from registers.models import Mark
+from registers.selectors import HELD_BACK
 
 from . import calling
 from .models import AbsenceReport, ContactAttempt, FollowUpTask, LeaveRequest
@@ -27,6 +28,7 @@ def unexplained_marks_queue(school: School, until: dt.date):
     """Every N (no reason yet) up to `until`, oldest first."""
     return (
         Mark.objects.filter(pupil__school=school, code="N", date__lte=until)
+        .exclude(HELD_BACK)
         .select_related("pupil__registration_group")
         .order_by("date", "session", "pupil__legal_surname")
     )

@@ -273,6 +273,7 @@ def calling_list(request):
             "today": today,
             "day_note": SchoolCalendar(school).day_note(today),
             "starts": services_calling_starts(school, today),
+            "ends": calling.calling_ends(school, today),
             "now": now,
             "error": error,
             "notify": messaging.notify_configured(),

@@ -44,6 +44,10 @@ class School(models.Model):
     first_day_calling_delay = models.PositiveSmallIntegerField(
         "first-day calling starts (minutes after the AM register closes)", default=15
     )
+    first_day_calling_ends = models.TimeField(
+        "first-day calling stops (no message about today is sent after)",
+        default=dt.time(16, 0),
+    )
     letter_after_days = models.PositiveSmallIntegerField(
         "letter and home visit after (school days of unexplained absence)", default=3
     )

@@ -16,6 +16,11 @@ from . import rules
 from .models import LateArrival, Mark, MarkChange, Register
 from .statistics import Figures, figures_by_pupil
 
+# Marks on a register nobody took before it closed, until the office completes
+# it: the N the close wrote says "not taken", not "absent", so nothing that acts
+# on an absence (first-day calling, the head's queue) may act on it.
+HELD_BACK = Q(register__not_taken_at_close=True, register__taken_at__isnull=True)
+
 
 @dataclass
 class RegisterRow:

@@ -7,12 +7,15 @@ from absences import calling
 from absences.models import AbsenceReport, ContactAttempt, FollowUpTask
 from absences.services import log_absence_report
 from registers.services import close_due_registers
+from tests import factories
 from tests.registers.conftest import DAY, london
 
 pytestmark = pytest.mark.django_db
 
 
 def close(cast, day=DAY):
+    """The teachers take the AM registers (everyone absent), then they close."""
+    factories.take_registers(cast, day)
     close_due_registers(cast.school, london(9, 20, day))
 
 

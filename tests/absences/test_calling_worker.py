@@ -8,7 +8,8 @@ import time_machine
 from absences.models import ContactAttempt
 from absences.tasks import first_day_calling
 from registers.services import close_due_registers
-from tests.registers.conftest import london
+from tests import factories
+from tests.registers.conftest import DAY, london
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,6 +26,7 @@ def wait_for(condition, timeout=30):
 def test_running_it_twice_sends_one_message_per_contact_and_retries_a_failure(
     cast, family, notify, worker
 ):
+    factories.take_registers(cast, DAY)
     close_due_registers(cast.school, london(9, 20))
     notify.failures_to_give = 1  # Notify has a bad moment on the first send
     with time_machine.travel(london(9, 40), tick=True):
