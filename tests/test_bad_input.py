@@ -11,7 +11,13 @@ from django.test import Client
 
 from absences import services as absence_services
 from tests.registers.conftest import london
-from tests.test_permission_matrix import EXPECTED, NOT_IN_THE_TABLE, _url, world  # noqa: F401
+from tests.test_permission_matrix import (  # noqa: F401  (world is a fixture)
+    EXPECTED,
+    NOT_IN_THE_TABLE,
+    _url,
+    signed_in_personas,
+    world,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +34,7 @@ ORDER = ["head", "office", "attendance officer", "admin", "teacher", "governor"]
 
 def test_no_malformed_value_makes_a_server_error(cast, world, time_machine):  # noqa: F811
     time_machine.move_to(london(10, 30))
-    users = {
-        "teacher": cast.alice,
-        "office": cast.olive,
-        "attendance officer": cast.arthur,
-        "head": cast.helen,
-        "governor": cast.gwen,
-        "admin": cast.adam,
-    }
+    users = signed_in_personas(cast)
     client = Client(raise_request_exception=False)
     errors, requests = [], 0
     for name, (get_in, post_in) in EXPECTED.items():

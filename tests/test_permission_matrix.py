@@ -355,9 +355,9 @@ def _got_in(response) -> bool:
     return response.status_code != 410
 
 
-def test_who_gets_in_to_every_url(client, cast, world, time_machine):
-    time_machine.move_to(london(10, 30))
-    users = {
+def signed_in_personas(cast) -> dict:
+    """The personas who sign in, as the cast's users."""
+    return {
         "teacher": cast.alice,
         "other teacher": cast.bob,
         "office": cast.olive,
@@ -367,6 +367,11 @@ def test_who_gets_in_to_every_url(client, cast, world, time_machine):
         "admin": cast.adam,
         "no role": cast.nobody,
     }
+
+
+def test_who_gets_in_to_every_url(client, cast, world, time_machine):
+    time_machine.move_to(london(10, 30))
+    users = signed_in_personas(cast)
     wrong = []
     cells = 0
     for persona in PERSONAS:
