@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.template.loader import render_to_string
 
@@ -138,10 +139,7 @@ class SecondFactorMiddleware:
             and not user.is_verified()
             and two_factor.required_for(user)
         ):
-            target = "/account/two-factor/"
-            if not two_factor.has_second_factor(user):
-                target += "setup/"
-            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+            return redirect(two_factor.step_url(user, request.get_full_path()))
         return self.get_response(request)
 
 
@@ -167,8 +165,6 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
-            from django.http import HttpResponse
-
             limit = settings.MAX_REQUEST_BYTES // (1024 * 1024)
             html = render_to_string(
                 "413.html", {"limit_mb": limit, "size_mb": round(length / 1024 / 1024, 1)}

@@ -10,10 +10,13 @@ governors too. A member of staff sets it up at their first sign-in.
 from __future__ import annotations
 
 import secrets
+from base64 import b32encode
 from io import BytesIO
+from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
+from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -38,6 +41,13 @@ def required_for(user) -> bool:
     if settings.SECOND_FACTOR_FOR == "all":
         return True
     return any(user.has_perm(p) for p in PERSONAL_DATA_PERMISSIONS)
+
+
+def step_url(user, next_url: str) -> str:
+    """Where a signed-in member of staff goes for their second factor: the
+    code page, or setting up an app if they have none yet."""
+    name = "two_factor" if has_second_factor(user) else "two_factor_setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
 
 
 def app_device(user, confirmed: bool = True) -> TOTPDevice | None:
@@ -125,8 +135,6 @@ def demo_code() -> str:
 
 
 def demo_key_base32() -> str:
-    from base64 import b32encode
-
     return b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
 
 
@@ -143,8 +151,6 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def key_base32(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     text = b32encode(device.bin_key).decode()
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 

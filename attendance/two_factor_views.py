@@ -1,7 +1,5 @@
 """The second-factor pages: set up an authenticator app, then a code at each sign-in."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +20,7 @@ def _next(request) -> str:
 def verify(request):
     """The code from the app (or a backup code), once per sign-in."""
     if not two_factor.has_second_factor(request.user):
-        return redirect(f"/account/two-factor/setup/?{urlencode({'next': _next(request)})}")
+        return redirect(two_factor.step_url(request.user, _next(request)))
     error = None
     if request.method == "POST":
         if two_factor.verify(request, request.POST.get("code", "")):
@@ -45,7 +43,7 @@ def setup(request):
     verified = request.user.is_verified()
     if two_factor.has_second_factor(request.user) and not verified:
         # Replacing the app needs the old one (or a backup code) first.
-        return redirect(f"/account/two-factor/?{urlencode({'next': request.path})}")
+        return redirect(two_factor.step_url(request.user, request.path))
     error = None
     if request.method == "POST":
         try:

@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from attendance.http import get_object_or_404, search_text
 
-from . import authorizers, imports, selectors, view_log
+from . import authorizers, imports, selectors, sign_in, two_factor, view_log
 from .forms import CSVUploadForm, PupilSearchForm
 from .models import Pupil, RegistrationGroup, User
 from .roles import landing_page
+from .subject_access import export as subject_access_zip
 
 
 @require_GET
@@ -133,8 +134,6 @@ def sign_ins(request):
     The office sees it because the office is who a locked-out teacher rings
     at 08:50.
     """
-    from . import sign_in, two_factor
-
     authorizers.require_perm(request.user, "attendance.unlock_sign_ins")
     school = authorizers.require_school(request.user)
     may_reset = request.user.has_perm("attendance.manage_school_year")
@@ -230,13 +229,11 @@ def view_log_page(request):
 @require_GET
 def subject_access(request, pupil_id: int):
     """Everything held about one pupil, as a ZIP: for the head or the DPO."""
-    from . import subject_access as sar
-
     authorizers.require_perm(request.user, "attendance.view_access_log")
     school = authorizers.require_school(request.user)
     pupil = get_object_or_404(Pupil.objects.select_related("school"), pk=pupil_id, school=school)
     view_log.looked(request, view_log.What.SUBJECT_ACCESS, pupil=pupil)
-    response = HttpResponse(sar.export(pupil), content_type="application/zip")
+    response = HttpResponse(subject_access_zip(pupil), content_type="application/zip")
     name = f"subject-access-{pupil.upn or pupil.id}-{timezone.localdate():%Y-%m-%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

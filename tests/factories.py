@@ -217,15 +217,11 @@ def take_registers(cast, day, session: str = "AM", code: str = "N", at=None) -> 
     """The cast's teachers take their registers, marking every pupil not yet
     marked `code` (by default N: absent, reason not yet known), before the
     close, as a real morning does."""
-    import datetime as _dt
-    from zoneinfo import ZoneInfo
-
     from attendance.selectors import pupils_on_roll
     from registers.services import Entry, take_register
 
-    at = at or _dt.datetime.combine(
-        day, _dt.time(8, 55) if session == "AM" else _dt.time(13, 20), ZoneInfo("Europe/London")
-    )
+    taken = dt.time(8, 55) if session == "AM" else dt.time(13, 20)
+    at = at or dt.datetime.combine(day, taken, cast.school.tz)
     for group, teacher in ((cast.hawthorn, cast.alice), (cast.rowan, cast.bob)):
         pupils = pupils_on_roll(cast.school, day).filter(registration_group=group)
         marked = set(Mark.objects.filter(date=day, session=session).values_list("pupil", flat=True))
