@@ -15,6 +15,7 @@ from attendance.roles import Role
 from registers.models import Mark
 
 from . import letters, services
+from .models import LeaveRequest
 
 
 def _parent_link(pupil: Pupil):
@@ -28,7 +29,7 @@ def _parent_link(pupil: Pupil):
     )
 
 
-def _ask_for_leave(pupil: Pupil, leave: LeavePlan, reason: str):
+def _ask_for_leave(pupil: Pupil, leave: LeavePlan, purpose: str, reason: str):
     link = _parent_link(pupil)
     contact = link.contact
     return services.submit_leave_request(
@@ -45,6 +46,7 @@ def _ask_for_leave(pupil: Pupil, leave: LeavePlan, reason: str):
         first_day=leave.first,
         last_day=leave.last,
         expected_return=leave.expected_return,
+        purpose=purpose,
         reason=reason,
         evidence_note="",
         declaration=True,
@@ -60,7 +62,9 @@ def seed_absences(school: School, rng: random.Random, plan: DemoPlan) -> str:
         for p in Pupil.objects.filter(school=school).order_by("upn")
         if p.on_roll(today) and _parent_link(p)
     ]
-    # Two parents ring this morning about children already marked N.
+    # Two parents ring this morning about children already marked N: the
+    # illness is authorised on report (the school's default policy), the
+    # appointment waits, pending, in the head's queue.
     absent_today = list(
         Mark.objects.filter(pupil__school=school, date=today, session="AM", code="N")
         .select_related("pupil")
@@ -86,10 +90,14 @@ def seed_absences(school: School, rng: random.Random, plan: DemoPlan) -> str:
     _ask_for_leave(
         wedding,
         plan.wedding_leave,
+        LeaveRequest.Purpose.FAMILY_EVENT,
         "Family wedding in Krakow; flights are only available that week.",
     )
     _ask_for_leave(
-        urgent, plan.short_notice_leave, "Grandfather seriously ill in Dhaka; we need to travel."
+        urgent,
+        plan.short_notice_leave,
+        LeaveRequest.Purpose.FAMILY_ILLNESS,
+        "Grandfather seriously ill in Dhaka; we need to travel.",
     )
     # The holiday that was refused and taken anyway: one of the families whose
     # child has G marks that week asked first.
@@ -104,11 +112,12 @@ def seed_absences(school: School, rng: random.Random, plan: DemoPlan) -> str:
     declined = _ask_for_leave(
         refused,
         LeavePlan(first, last, last + dt.timedelta(days=3), asked),
+        LeaveRequest.Purpose.HOLIDAY,
         "Cheaper holiday before the end of term.",
     )
     services.decide_leave_request(
         declined,
-        days_granted=0,
+        granted_dates=[],
         by=head,
         now=decided,
         reason="A cheaper holiday is not an exceptional circumstance.",

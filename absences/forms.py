@@ -1,11 +1,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from django import forms
 
+from attendance.school_calendar import SchoolCalendar
+
+from . import leave_days
 from .models import AbsenceReport, ContactAttempt, Deletion, LeaveRequest, PartTimeTimetable
-from .services import DECISION_CODES
+from .selectors import NO_REASON, OLDER, TODAY
+from .services import (
+    AUTHORISE,
+    AUTHORISED_DECISION_CODES,
+    CHASE,
+    DECISION_CODES,
+    REFUSE,
+)
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # Checked by content, not by name: the first bytes of each allowed type.
@@ -72,18 +84,68 @@ class ParentAbsenceForm(AbsenceReportForm):
         self.order_fields(["pupil"])
 
 
-class ReportDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[("authorise", "Authorise"), ("refuse", "Do not authorise")]
+class QueueFilterForm(forms.Form):
+    when = forms.ChoiceField(
+        choices=[("", "Any day"), (TODAY, "Today"), (OLDER, "Earlier days")], required=False
     )
-    code = forms.ChoiceField(choices=[(c, c) for c in DECISION_CODES])
-    note = forms.CharField(max_length=300, required=False)
+    reason = forms.ChoiceField(
+        choices=[("", "Any reason"), *AbsenceReport.Reason.choices, (NO_REASON, "No reason yet")],
+        required=False,
+    )
 
 
-class UnexplainedDecisionForm(forms.Form):
-    code = forms.ChoiceField(choices=[(c, c) for c in DECISION_CODES])
-    reason = forms.CharField(max_length=300)
-    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+QUEUE_ROW = re.compile(r"^(report|mark)-([0-9]{1,12})$")
+SEEN_VERSION = re.compile(r"^([0-9]{1,12})\.([0-9]{1,9})$")
+ROW_CHOICES = {CHASE, REFUSE, *AUTHORISED_DECISION_CODES}
+
+
+@dataclass(frozen=True)
+class TickedRow:
+    kind: str  # "report" or "mark"
+    pk: int
+    seen: dict[int, int]  # mark id -> the version the head was shown
+    choice: str  # the row's own decision: CHASE, REFUSE or an authorised code
+
+
+class QueueDecisionForm(forms.Form):
+    """One decision and one reason for every row the head ticked.
+
+    Each row posts `row` (its key), `seen-<key>` (the versions shown) and
+    `choice-<key>` (its own decision, used when `decision` is left blank).
+    """
+
+    decision = forms.ChoiceField(
+        choices=[
+            ("", "Each row's own choice"),
+            (AUTHORISE, "Authorise"),
+            (REFUSE, "Do not authorise"),
+            (CHASE, "Leave them to chase"),
+        ],
+        required=False,
+    )
+    code = forms.ChoiceField(
+        choices=[("", "Reported code (refusing: O, or G for a holiday)")]
+        + [(c, c) for c in DECISION_CODES],
+        required=False,
+    )
+    reason = forms.CharField(max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        keys = self.data.getlist("row") if hasattr(self.data, "getlist") else []
+        rows = []
+        for key in dict.fromkeys(keys):
+            match = QUEUE_ROW.match(key)
+            seen = [SEEN_VERSION.match(p) for p in self.data.get(f"seen-{key}", "").split()]
+            choice = self.data.get(f"choice-{key}") or CHASE
+            if not match or not all(seen) or choice not in ROW_CHOICES:
+                raise forms.ValidationError("A ticked row was not understood: reload the queue.")
+            versions = {int(m[1]): int(m[2]) for m in seen if m}
+            rows.append(TickedRow(match[1], int(match[2]), versions, choice))
+        if not rows:
+            raise forms.ValidationError("Tick the rows to decide.")
+        data["rows"] = rows
+        return data
 
 
 class CallOutcomeForm(forms.Form):
@@ -113,6 +175,20 @@ class CallOutcomeForm(forms.Form):
         return data
 
 
+class MissingEducationReferralForm(forms.Form):
+    early_reason = forms.CharField(
+        label="Why refer before the school's limit",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, early: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Before the limit the referral needs a reason, recorded on the task.
+        self.fields["early_reason"].required = early
+
+
 class LeaveRequestForm(forms.ModelForm):
     evidence = EvidenceField(required=False, help_text="PDF, JPEG or PNG, up to 5 MB")
 
@@ -128,6 +204,7 @@ class LeaveRequestForm(forms.ModelForm):
             "first_day",
             "last_day",
             "expected_return",
+            "purpose",
             "reason",
             "evidence_note",
             "declaration",
@@ -141,6 +218,12 @@ class LeaveRequestForm(forms.ModelForm):
             "reason": forms.Textarea(attrs={"rows": 3}),
             "evidence_note": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Chosen, never defaulted: it decides how a refused day is coded.
+        self.fields["purpose"].choices = [("", "– choose –"), *LeaveRequest.Purpose.choices]
+        self.initial["purpose"] = (kwargs.get("initial") or {}).get("purpose", "")
 
     def clean(self):
         data = super().clean()
@@ -156,23 +239,78 @@ class LeaveRequestForm(forms.ModelForm):
         return data
 
 
+class DayCheckboxes(forms.CheckboxSelectMultiple):
+    """A checkbox per requested school day; a day that cannot be granted is shown, disabled."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values: set[str] = set()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class GrantedDaysField(forms.MultipleChoiceField):
+    """The ticked days, as dates. Any date is accepted here and then checked
+    against the request (absences.leave_days), so a forged one gets a reason."""
+
+    widget = DayCheckboxes
+
+    def to_python(self, value):
+        days = []
+        for raw in super().to_python(value):
+            try:
+                days.append(dt.date.fromisoformat(raw))
+            except ValueError:
+                raise forms.ValidationError(f"“{raw[:20]}” is not a date.") from None
+        return days
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class LeaveDecisionForm(forms.Form):
-    days_granted = forms.IntegerField(min_value=0, label="School days to grant")
+    granted_dates = GrantedDaysField(
+        required=False,
+        label="Days granted",
+        help_text="Tick the school days you grant. None ticked refuses the request.",
+    )
+    purpose = forms.ChoiceField(
+        choices=LeaveRequest.Purpose.choices,
+        label="The leave is for",
+        help_text="A day not granted is coded G if the leave is a holiday, O otherwise, "
+        "should the pupil be absent.",
+    )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Reason (goes in the letter)"
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason (goes in the letter)",
+        error_messages={
+            "required": "Give the reason for the decision: it goes in the letter to the parents."
+        },
     )
 
-    def __init__(self, *args, total_days: int, **kwargs):
+    def __init__(self, *args, leave: LeaveRequest, days: list[leave_days.RequestedDay], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["days_granted"].max_value = total_days
-        self.fields["days_granted"].widget.attrs["max"] = total_days
-        self.fields["days_granted"].validators.append(
-            lambda v: (
-                (_ for _ in ()).throw(forms.ValidationError(f"At most {total_days}."))
-                if v > total_days
-                else None
-            )
-        )
+        self.leave = leave
+        field = self.fields["granted_dates"]
+        field.choices = [
+            (d.date.isoformat(), d.not_grantable or f"{d.date:%A %-d %B %Y}") for d in days
+        ]
+        field.widget.disabled_values = {d.date.isoformat() for d in days if d.not_grantable}
+        self.fields["purpose"].initial = leave.purpose
+
+    def clean_granted_dates(self) -> list[dt.date]:
+        days = self.cleaned_data["granted_dates"]
+        calendar = SchoolCalendar(self.leave.pupil.school)
+        errors = [
+            why for day in days if (why := leave_days.why_not_granted(self.leave, day, calendar))
+        ]
+        if errors:
+            raise forms.ValidationError(errors)
+        return days
 
 
 class PartTimeTimetableForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from attendance.models import Pupil
 from attendance.pdfs import LetterHead, head_to_parents, letter_head, render_pdf
 
+from . import leave_days
 from .models import FollowUpTask, LeaveRequest
 
 
@@ -26,20 +27,36 @@ class LeaveDecisionLetter(LetterHead):
     total_days: int
     expected_return: str
     request_reason: str
+    leave_for: str
     status: str
-    days_granted: int
-    granted_from: str
-    granted_to: str
+    granted_days: list[str]
+    refused_days: list[str]
+    granted_code: str
+    granted_code_meaning: str
+    refused_code: str
+    refused_code_meaning: str
     decision_reason: str
     short_notice: bool
     retrospective: bool
     notice_days: int
 
 
+# How the letter speaks of the leave asked for: only a holiday is called one.
+LEAVE_FOR = {
+    LeaveRequest.Purpose.HOLIDAY: "for a family holiday",
+    LeaveRequest.Purpose.FAMILY_ILLNESS: "because of serious illness in the family",
+    LeaveRequest.Purpose.BEREAVEMENT: "because of a death in the family",
+    LeaveRequest.Purpose.FAMILY_EVENT: "for a family event",
+    LeaveRequest.Purpose.OTHER: "",
+}
+
+
 def leave_decision_context(request: LeaveRequest) -> LeaveDecisionLetter:
     pupil, school = request.pupil, request.pupil.school
     fmt = "%A %-d %B %Y"
-    granted = sorted(request.granted_dates)
+    granted = set(request.granted_dates)
+    days = [d.date for d in leave_days.requested_days(request)]
+    refused_code = leave_days.refused_code(request.purpose)
     decided_by = request.decided_by
     return LeaveDecisionLetter(
         **letter_head(
@@ -59,10 +76,14 @@ def leave_decision_context(request: LeaveRequest) -> LeaveDecisionLetter:
         total_days=request.total_days,
         expected_return=f"{request.expected_return:{fmt}}",
         request_reason=request.reason,
+        leave_for=LEAVE_FOR.get(request.purpose, ""),
         status=request.status,
-        days_granted=request.days_granted,
-        granted_from=f"{granted[0]:{fmt}}" if granted else "",
-        granted_to=f"{granted[-1]:{fmt}}" if granted else "",
+        granted_days=[f"{d:{fmt}}" for d in sorted(granted)],
+        refused_days=[f"{d:{fmt}}" for d in days if d not in granted],
+        granted_code=leave_days.GRANTED_CODE,
+        granted_code_meaning=leave_days.code_meaning(leave_days.GRANTED_CODE),
+        refused_code=refused_code,
+        refused_code_meaning=leave_days.code_meaning(refused_code),
         decision_reason=request.decision_reason,
         short_notice=request.short_notice,
         retrospective=request.retrospective,

@@ -91,6 +91,15 @@ class LeaveRequest(models.Model):
         PART_GRANTED = "part", "Granted in part"
         DECLINED = "declined", "Declined"
 
+    class Purpose(models.TextChoices):
+        # What the leave is for decides how a refused day is coded (G only
+        # for a holiday) and how the letter speaks of it: see absences.leave_days.
+        HOLIDAY = "holiday", "A holiday or trip"
+        FAMILY_ILLNESS = "family_illness", "Serious illness in the family"
+        BEREAVEMENT = "bereavement", "A death or funeral in the family"
+        FAMILY_EVENT = "family_event", "A family event, such as a wedding"
+        OTHER = "other", "Other exceptional circumstances"
+
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="leave_requests")
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL)
     parent_names = models.CharField("parent(s) / carer(s)", max_length=300)
@@ -103,6 +112,9 @@ class LeaveRequest(models.Model):
     last_day = models.DateField("last day of absence")
     total_days = models.PositiveSmallIntegerField("school days requested")
     expected_return = models.DateField()
+    purpose = models.CharField(
+        "the leave is for", max_length=14, choices=Purpose.choices, default=Purpose.OTHER
+    )
     reason = models.TextField("reason for the request")
     evidence_note = models.TextField("evidence offered", blank=True)
     declaration = models.BooleanField(
@@ -120,6 +132,8 @@ class LeaveRequest(models.Model):
     retrospective = models.BooleanField(default=False)
 
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # The head's decision is the set of school days granted (granted_dates);
+    # days_granted is its count, kept for lists and the record's history.
     days_granted = models.PositiveSmallIntegerField(default=0)
     granted_dates = ArrayField(models.DateField(), default=list, blank=True)
     decided_by = models.ForeignKey(
@@ -254,6 +268,15 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+    # A message the check at the moment of sending withheld (the pupil came
+    # in, the family called): kept as "gave up" with this reason, so it is
+    # never sent later and the office sees why.
+    NOT_SENT = "Not sent: "
+
+    @property
+    def withheld(self) -> bool:
+        return self.status == self.Status.GAVE_UP and self.error.startswith(self.NOT_SENT)
 
 
 class FollowUpTask(models.Model):

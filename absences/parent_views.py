@@ -73,7 +73,7 @@ def parent_report(request, token: str):
                 )
                 save_evidence(data["evidence"], by=None, now=now, report=report)
         except MarkError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(getattr(exc, "field", None), str(exc))
         else:
             return render(
                 request,

@@ -11,8 +11,9 @@ from attendance.models import School
 from registers.hooks import Planned
 from registers.models import Mark
 
+from .leave_days import GRANTED_CODE, code_for_day
 from .models import AbsenceReport, LeaveRequest, PartTimeTimetable
-from .services import LEAVE_CODE, REFUSED_LEAVE_CODE, report_code, report_note
+from .services import report_code, report_note
 
 SESSIONS = ("AM", "PM")
 
@@ -34,12 +35,12 @@ def absence_plans(school: School, day: dt.date, pupil_ids: Sequence[int]) -> dic
     for leave in LeaveRequest.objects.filter(
         pupil_id__in=pupil_ids, first_day__lte=day, last_day__gte=day
     ).exclude(status=LeaveRequest.Status.PENDING):
-        granted = day in leave.granted_dates
+        code = code_for_day(leave, day)
         plan = (
-            Planned(LEAVE_CODE, "Leave of absence granted by the head", Mark.Source.LEAVE)
-            if granted
+            Planned(code, "Leave of absence granted by the head", Mark.Source.LEAVE)
+            if code == GRANTED_CODE
             else Planned(
-                REFUSED_LEAVE_CODE,
+                code,
                 "Leave requested but not granted",
                 Mark.Source.LEAVE,
                 only_if_absent=True,
@@ -52,7 +53,13 @@ def absence_plans(school: School, day: dt.date, pupil_ids: Sequence[int]) -> dic
     )
     for report in reports.order_by("-logged_at"):
         if report.covers(day):
-            plan = Planned(report_code(report), report_note(report), Mark.Source.ABSENCE)
+            plan = Planned(
+                report_code(report),
+                report_note(report),
+                Mark.Source.ABSENCE,
+                # Undecided, the reported code counts as N in every figure.
+                pending=report.status == AbsenceReport.Status.PENDING,
+            )
             for session in SESSIONS:
                 plans.setdefault((report.pupil_id, session), plan)
     return plans

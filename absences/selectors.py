@@ -5,33 +5,150 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, When
 
+from attendance import codes
+from attendance import selectors as core
 from attendance.models import Pupil, PupilContact, School
 from registers.models import Mark
 from registers.selectors import HELD_BACK
 
-from . import calling
+from . import calling, leave_days, services
 from .models import AbsenceReport, ContactAttempt, FollowUpTask, LeaveRequest
 
+# The head's queue filters: the day (today's absences, or earlier ones still
+# open) and the reason given; NO_REASON is an N nothing is known about.
+TODAY, OLDER = "today", "older"
+NO_REASON = "none"
 
-def pending_reports(school: School):
+
+def _reports_covering(day: dt.date) -> Q:
+    """Reports that cover `day` (AbsenceReport.covers, in SQL)."""
+    return Q(first_day__lte=day) & (
+        Q(expected_return__gt=day) | Q(expected_return__isnull=True, first_day=day)
+    )
+
+
+def pending_reports(school: School, today: dt.date | None = None, *, when="", reason=""):
+    reports = AbsenceReport.objects.filter(
+        pupil__school=school, status=AbsenceReport.Status.PENDING
+    )
+    if reason == NO_REASON:
+        return reports.none()
+    if reason:
+        reports = reports.filter(reason=reason)
+    if today and when == TODAY:
+        reports = reports.filter(_reports_covering(today))
+    elif today and when == OLDER:
+        reports = reports.filter(first_day__lt=today).filter(
+            Q(expected_return__lte=today) | Q(expected_return__isnull=True)
+        )
     return (
-        AbsenceReport.objects.filter(pupil__school=school, status=AbsenceReport.Status.PENDING)
-        .select_related("pupil__registration_group", "logged_by")
+        reports.select_related("pupil__registration_group", "logged_by")
         .prefetch_related("evidence")
         .order_by("logged_at")
     )
 
 
-def unexplained_marks_queue(school: School, until: dt.date):
-    """Every N (no reason yet) up to `until`, oldest first."""
+def unexplained_marks_queue(school: School, until: dt.date, *, when="", reason=""):
+    """Every session counted as N up to `until`, oldest first: an N, or a
+    reported code still pending, except where a pending report (its own row
+    in the queue) covers it, and held-back marks of untaken registers."""
+    if reason and reason != NO_REASON:
+        return Mark.objects.none()
+    covered = AbsenceReport.objects.filter(
+        pupil=OuterRef("pupil"),
+        status=AbsenceReport.Status.PENDING,
+        first_day__lte=OuterRef("date"),
+    ).filter(
+        Q(expected_return__gt=OuterRef("date"))
+        | Q(expected_return__isnull=True, first_day=OuterRef("date"))
+    )
+    marks = Mark.objects.filter(
+        pupil__school=school, counted_code=codes.NO_REASON_YET, date__lte=until
+    )
+    if when == TODAY:
+        marks = marks.filter(date=until)
+    elif when == OLDER:
+        marks = marks.filter(date__lt=until)
     return (
-        Mark.objects.filter(pupil__school=school, code="N", date__lte=until)
-        .exclude(HELD_BACK)
+        marks.exclude(HELD_BACK)
+        .exclude(Exists(covered))
         .select_related("pupil__registration_group")
         .order_by("date", "session", "pupil__legal_surname")
     )
+
+
+@dataclass
+class AuthorisationQueue:
+    reports: list[AbsenceReport]
+    unexplained: list[Mark]
+    unexplained_total: int
+    religious_limit: int
+
+
+def _seen(marks) -> str:
+    return " ".join(f"{m_id}.{version}" for m_id, version in marks)
+
+
+def authorisation_queue(
+    school: School, today: dt.date, *, when: str = "", reason: str = "", limit: int = 300
+) -> AuthorisationQueue:
+    """The head's queue, each row with its default decision, the code a refusal
+    would record and the versions shown; a fixed number of queries however
+    many rows (a real morning has 80-100)."""
+    reports = list(pending_reports(school, today, when=when, reason=reason))
+    marks_query = unexplained_marks_queue(school, today, when=when, reason=reason)
+    marks = list(marks_query[:limit])
+    total = marks_query.count() if len(marks) == limit else len(marks)
+
+    year = core.current_academic_year(school, today)
+    used = religious_observance_days(school, year.start_date, today) if year else {}
+    # The marks each report would decide, as the head sees them (decide_report
+    # refuses if one has changed by the time the decision arrives).
+    shown: dict[int, list[tuple[dt.date, int, int]]] = {}
+    started = [r.first_day for r in reports if r.first_day <= today]
+    if started:
+        for pupil_id, day, mark_id, version in (
+            Mark.objects.filter(
+                pupil_id__in={r.pupil_id for r in reports}, date__gte=min(started), date__lte=today
+            )
+            .order_by("date", "session")
+            .values_list("pupil_id", "date", "id", "version")
+        ):
+            shown.setdefault(pupil_id, []).append((day, mark_id, version))
+    starts = [r.first_day for r in reports] + [m.date for m in marks]
+    ends = [r.last_day for r in reports] + [m.date for m in marks]
+    holidays: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    if starts:
+        for pupil_id, first, last in LeaveRequest.objects.filter(
+            pupil_id__in={r.pupil_id for r in reports} | {m.pupil_id for m in marks},
+            purpose=LeaveRequest.Purpose.HOLIDAY,
+            first_day__lte=max(ends),
+            last_day__gte=min(starts),
+        ).values_list("pupil_id", "first_day", "last_day"):
+            holidays.setdefault(pupil_id, []).append((first, last))
+
+    def refused(pupil_id: int, first: dt.date, last: dt.date) -> str:
+        holiday = any(f <= last and first <= t for f, t in holidays.get(pupil_id, []))
+        return leave_days.refused_code(
+            LeaveRequest.Purpose.HOLIDAY if holiday else LeaveRequest.Purpose.OTHER
+        )
+
+    for report in reports:
+        report.religious_days_used = used.get(report.pupil_id, 0)
+        report.choice = services.default_choice(report)
+        report.refused_code = refused(report.pupil_id, report.first_day, report.last_day)
+        report.seen = _seen(
+            (mark_id, version)
+            for day, mark_id, version in shown.get(report.pupil_id, [])
+            if report.covers(day)
+        )
+    for mark in marks:
+        mark.choice = services.default_choice(None)
+        mark.refused_code = refused(mark.pupil_id, mark.date, mark.date)
+        mark.seen = _seen([(mark.id, mark.version)])
+    return AuthorisationQueue(reports, marks, total, school.religious_observance_days_per_year)
 
 
 @dataclass

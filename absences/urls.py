@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import follow_up_views, views
 
 urlpatterns = [
     path("report/", views.log_report, name="log_report"),
     path("queue/", views.authorisation_queue, name="authorisation_queue"),
     path("calling/", views.calling_list, name="calling_list"),
+    path("calling/<int:pupil_id>/refer/", views.cme_referral, name="cme_referral"),
     path("outbox/", views.outbox, name="outbox"),
+    path("follow-up/", follow_up_views.unexplained_follow_up, name="unexplained_follow_up"),
     path("tasks/", views.tasks, name="follow_up_tasks"),
     path("tasks/<int:task_id>/letter.pdf", views.task_letter, name="task_letter"),
     path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence_file"),

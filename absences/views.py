@@ -21,22 +21,22 @@ from attendance.school_calendar import SchoolCalendar
 from registers.models import Mark
 from registers.services import MarkError
 
-from . import calling, letters, messaging, selectors, services
+from . import calling, leave_days, letters, messaging, selectors, services
 from .forms import (
     AbsenceReportForm,
     CallOutcomeForm,
     DeletionForm,
     LeaveDecisionForm,
     LeaveRequestForm,
+    MissingEducationReferralForm,
     PartTimeTimetableForm,
-    ReportDecisionForm,
-    UnexplainedDecisionForm,
+    QueueDecisionForm,
+    QueueFilterForm,
 )
 from .models import AbsenceReport, ContactAttempt, Evidence, FollowUpTask, LeaveRequest
 
 OFFICE = "attendance.record_late_arrivals"
 AUTHORISE = "attendance.authorise_absence"
-DECIDE_LEAVE = "attendance.decide_leave"
 
 
 def _pupil(request, pupil_id) -> Pupil:
@@ -103,12 +103,17 @@ def log_report(request):
                     )
                     save_evidence(data["evidence"], by=request.user, now=now, report=report)
             except MarkError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(getattr(exc, "field", None), str(exc))
             else:
+                status = (
+                    "authorised under the school's attendance policy"
+                    if services.authorised_by_policy(report)
+                    else "pending authorisation"
+                )
                 messages.success(
                     request,
                     f"Absence logged for {pupil.name}: {report.get_reason_display().lower()}, "
-                    f"code {services.report_code(report)} pending authorisation.",
+                    f"code {services.report_code(report)} {status}.",
                 )
                 return redirect("log_report")
     query = search_text(request)
@@ -133,69 +138,79 @@ def log_report(request):
 
 @require_http_methods(["GET", "POST"])
 def authorisation_queue(request):
-    """The head's queue: every pending report and every N, oldest first."""
+    """The head's queue: every pending report and every N, oldest first,
+    decided a row or many rows at a time."""
     authorizers.require_perm(request.user, AUTHORISE)
     school = authorizers.require_school(request.user)
     now = timezone.now()
     today = timezone.localdate(now, school.tz)
+    filters = QueueFilterForm(request.GET, auto_id="filter_%s")
+    when, reason = (
+        (filters.cleaned_data["when"], filters.cleaned_data["reason"])
+        if filters.is_valid()
+        else ("", "")
+    )
     error = None
     if request.method == "POST":
+        form = QueueDecisionForm(request.POST)
         try:
-            if "report" in request.POST:
-                report = get_object_or_404(
-                    AbsenceReport, pk=request.POST["report"], pupil__school=school
-                )
-                form = ReportDecisionForm(request.POST)
-                if not form.is_valid():
-                    raise MarkError("Choose a decision and a code.")
-                services.decide_report(
-                    report,
-                    authorise=form.cleaned_data["decision"] == "authorise",
-                    code=form.cleaned_data["code"],
-                    note=form.cleaned_data["note"],
-                    by=request.user,
-                    now=now,
-                )
-                messages.success(request, f"Decision recorded for {report.pupil.name}.")
-            else:
-                mark = get_object_or_404(Mark, pk=request.POST.get("mark"), pupil__school=school)
-                form = UnexplainedDecisionForm(request.POST)
-                if not form.is_valid():
-                    raise MarkError("Choose a code and give a reason.")
-                services.decide_unexplained(
-                    mark,
-                    code=form.cleaned_data["code"],
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                    now=now,
-                    seen_version=form.cleaned_data["seen_version"],
-                )
-                messages.success(
-                    request,
-                    f"{mark.pupil.name} {mark.date:%-d %b} {mark.session}: "
-                    f"{form.cleaned_data['code']}.",
-                )
-            return redirect("authorisation_queue")
+            if not form.is_valid():
+                raise MarkError(" ".join(e for errors in form.errors.values() for e in errors))
+            decided, chased = services.decide_queue(
+                _queue_rows(school, form.cleaned_data["rows"]),
+                decision=form.cleaned_data["decision"],
+                code=form.cleaned_data["code"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                now=now,
+            )
         except MarkError as exc:
             error = str(exc)
-    year = core.current_academic_year(school, today)
-    used = selectors.religious_observance_days(school, year.start_date, today) if year else {}
-    reports = list(selectors.pending_reports(school))
-    for report in reports:
-        report.religious_days_used = used.get(report.pupil_id, 0)
+        else:
+            if decided:
+                names = sorted({row.pupil.name for row in decided})
+                shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if names[5:] else "")
+                messages.success(request, f"Decision recorded for {shown}.")
+            if chased:
+                messages.info(request, f"{len(chased)} left to chase.")
+            return redirect(request.get_full_path())
     return render(
         request,
         "absences/queue.html",
         {
-            "reports": reports,
-            "unexplained": selectors.unexplained_marks_queue(school, today)[:300],
-            "decision_codes": services.DECISION_CODES,
+            "queue": selectors.authorisation_queue(school, today, when=when, reason=reason),
+            "filters": filters,
+            "decision_form": QueueDecisionForm(),
+            "authorised_codes": services.AUTHORISED_DECISION_CODES,
             "error": error,
-            "religious_limit": school.religious_observance_days_per_year,
-            "suggested": services.REPORT_CODES,
         },
         status=400 if error else 200,
     )
+
+
+def _queue_rows(school, ticked) -> list[services.QueueRow]:
+    """The ticked rows, read afresh (a row of another school is a 404)."""
+    reports = (
+        AbsenceReport.objects.filter(pupil__school=school)
+        .select_related("pupil__school")
+        .in_bulk([t.pk for t in ticked if t.kind == "report"])
+    )
+    marks = (
+        Mark.objects.filter(pupil__school=school)
+        .select_related("pupil__school")
+        .in_bulk([t.pk for t in ticked if t.kind == "mark"])
+    )
+    rows = []
+    for t in ticked:
+        found = (reports if t.kind == "report" else marks).get(t.pk)
+        if found is None:
+            raise Http404("No such row in the queue")
+        rows.append(
+            services.QueueRow(report=found, seen=t.seen, choice=t.choice)
+            if t.kind == "report"
+            else services.QueueRow(mark=found, seen=t.seen, choice=t.choice)
+        )
+    return rows
 
 
 @require_http_methods(["GET", "POST"])
@@ -207,55 +222,55 @@ def calling_list(request):
     today = timezone.localdate(now, school.tz)
     error = None
     if request.method == "POST" and request.POST.get("action") == "refer":
+        # A page open from before the referral had its own step: confirm there.
         pupil = _pupil(request, request.POST.get("pupil"))
-        count, first = calling.days_unexplained(school, [pupil.id], today)[pupil.id]
-        if count == 0:
-            messages.error(request, f"{pupil.name} has no unexplained absence today to refer.")
-            return redirect("calling_list")
-        task = calling.refer_missing_education(
-            pupil, first, count, today, now, key=f"unexplained-from-{first.isoformat()}"
-        )
-        if task:
-            messages.success(request, f"CME referral for {pupil.name} added to the task list.")
-        else:
-            messages.info(request, f"A CME referral for {pupil.name} is already on the task list.")
-        return redirect("calling_list")
+        return redirect("cme_referral", pupil.id)
     if request.method == "POST":
         pupil = _pupil(request, request.POST.get("pupil"))
         contacts = Contact.objects.filter(pupil_links__pupil=pupil)
         form = CallOutcomeForm(request.POST, contacts=contacts)
         if form.is_valid():
             data = form.cleaned_data
-            with transaction.atomic():
-                ContactAttempt.objects.create(
-                    pupil=pupil,
-                    date=today,
-                    kind=ContactAttempt.Kind.PHONE_CALL,
-                    channel=ContactAttempt.Channel.PHONE,
-                    contact=data["contact"],
-                    recipient=data["contact"].mobile_phone or data["contact"].home_phone or "phone",
-                    status=data["outcome"],
-                    notes=data["notes"],
-                    made_by=request.user,
-                    created_at=now,
-                    updated_at=now,
-                )
-                if data["reason"]:
-                    services.log_absence_report(
-                        pupil,
-                        reason=data["reason"],
-                        reporter_name=data["contact"].name,
-                        channel=AbsenceReport.Channel.FIRST_DAY_CALL,
-                        first_day=today,
-                        now=now,
-                        by=request.user,
+            try:
+                with transaction.atomic():
+                    ContactAttempt.objects.create(
+                        pupil=pupil,
+                        date=today,
+                        kind=ContactAttempt.Kind.PHONE_CALL,
+                        channel=ContactAttempt.Channel.PHONE,
                         contact=data["contact"],
-                        details=data["notes"],
-                        expected_return=data["expected_return"],
+                        recipient=data["contact"].mobile_phone
+                        or data["contact"].home_phone
+                        or "phone",
+                        status=data["outcome"],
+                        notes=data["notes"],
+                        made_by=request.user,
+                        created_at=now,
+                        updated_at=now,
                     )
-            messages.success(request, f"Call to {data['contact'].name} recorded for {pupil.name}.")
-            return redirect("calling_list")
-        error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+                    if data["reason"]:
+                        services.log_absence_report(
+                            pupil,
+                            reason=data["reason"],
+                            reporter_name=data["contact"].name,
+                            channel=AbsenceReport.Channel.FIRST_DAY_CALL,
+                            first_day=today,
+                            now=now,
+                            by=request.user,
+                            contact=data["contact"],
+                            details=data["notes"],
+                            expected_return=data["expected_return"],
+                        )
+            except MarkError as exc:
+                # The report's bounds (absences.services): nothing is saved, not even the call.
+                error = str(exc)
+            else:
+                messages.success(
+                    request, f"Call to {data['contact'].name} recorded for {pupil.name}."
+                )
+                return redirect("calling_list")
+        else:
+            error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
     rows = selectors.calling_list(school, today)
     explained = (
         AbsenceReport.objects.filter(
@@ -279,6 +294,7 @@ def calling_list(request):
             "notify": messaging.notify_configured(),
             "outcomes": CallOutcomeForm.base_fields["outcome"].choices,
             "reasons": CallOutcomeForm.base_fields["reason"].choices,
+            "cme_after": school.cme_referral_after_days,
         },
         status=400 if error else 200,
     )
@@ -286,6 +302,42 @@ def calling_list(request):
 
 def services_calling_starts(school, day):
     return calling.calling_starts(school, day)
+
+
+@require_http_methods(["GET", "POST"])
+def cme_referral(request, pupil_id: int):
+    """Confirm a children-missing-education referral: the facts the LA will get, then POST."""
+    authorizers.require_perm(request.user, OFFICE)
+    school = authorizers.require_school(request.user)
+    pupil = _pupil(request, pupil_id)
+    now = timezone.now()
+    today = timezone.localdate(now, school.tz)
+    facts = calling.missing_education_facts(pupil, today)
+    # Bound on every POST: at the limit the confirmation posts no fields at all.
+    data = request.POST if request.method == "POST" else None
+    form = MissingEducationReferralForm(data, early=facts.early)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = calling.confirm_missing_education_referral(
+                pupil, today, now, early_reason=form.cleaned_data["early_reason"], by=request.user
+            )
+        except calling.ReferralRefused as exc:
+            error = str(exc)
+        else:
+            if task:
+                messages.success(request, f"CME referral for {pupil.name} added to the task list.")
+            else:
+                messages.info(
+                    request, f"A CME referral for {pupil.name} is already on the task list."
+                )
+            return redirect("calling_list")
+    return render(
+        request,
+        "absences/cme_referral.html",
+        {"facts": facts, "form": form, "error": error, "today": today},
+        status=400 if error or form.errors else 200,
+    )
 
 
 @require_GET
@@ -424,18 +476,19 @@ def leave_detail(request, request_id: int):
         pk=request_id,
     )
     authorizers.require_pupil(request.user, leave.pupil)
-    form = LeaveDecisionForm(
-        request.POST or None, total_days=leave.total_days, initial={"days_granted": 0}
-    )
-    if request.method == "POST" and request.POST.get("action") == "decide":
-        if not request.user.has_perm(DECIDE_LEAVE):
+    deciding = request.method == "POST" and request.POST.get("action") == "decide"
+    days = leave_days.requested_days(leave)
+    form = LeaveDecisionForm(request.POST if deciding else None, leave=leave, days=days)
+    if deciding:
+        if not services.may_decide_leave(request.user):
             raise PermissionDenied
         if form.is_valid():
             try:
                 with transaction.atomic():
                     services.decide_leave_request(
                         leave,
-                        days_granted=form.cleaned_data["days_granted"],
+                        granted_dates=form.cleaned_data["granted_dates"],
+                        purpose=form.cleaned_data["purpose"],
                         reason=form.cleaned_data["reason"],
                         by=request.user,
                         now=timezone.now(),
@@ -453,7 +506,9 @@ def leave_detail(request, request_id: int):
         leave.holiday_taken_by.set(
             Contact.objects.filter(pk__in=ids, pupil_links__pupil=leave.pupil)
         )
-        messages.success(request, "Recorded which parent(s) took the holiday.")
+        messages.success(
+            request, f"Recorded which parent(s) took {leave.pupil.first_name} out of school."
+        )
         return redirect("leave_detail", leave.id)
     parents = [
         link
@@ -466,8 +521,12 @@ def leave_detail(request, request_id: int):
         {
             "leave": leave,
             "form": form,
+            "days": [
+                (d.date, d.date in leave.granted_dates, leave_days.code_for_day(leave, d.date))
+                for d in days
+            ],
             "parents": parents,
-            "can_decide": request.user.has_perm(DECIDE_LEAVE),
+            "can_decide": services.may_decide_leave(request.user),
             "taken_by": set(leave.holiday_taken_by.values_list("id", flat=True)),
             "evidence": leave.evidence.all(),
         },

@@ -351,6 +351,8 @@ def seed_demo(
             first_name=first,
             last_name=last,
             job_title="Class teacher",
+            # Reminders of an untaken register go by email where one is set.
+            email=f"{first.lower()}.{last.lower()}@oakfield.example.sch.uk",
             school=school,
         )
         user.groups.add(teacher_group)

@@ -7,12 +7,17 @@ from zoneinfo import ZoneInfo
 import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from . import history, school_age
 from .upn import validate_upn
+
+
+def default_authorised_on_report() -> list[str]:
+    return ["illness"]
 
 
 class School(models.Model):
@@ -58,6 +63,31 @@ class School(models.Model):
         "Notice to Improve period (school weeks)",
         default=6,
         validators=[MinValueValidator(3), MaxValueValidator(6)],
+    )
+    register_reminder_minutes = models.PositiveSmallIntegerField(
+        "remind teachers of an untaken register (minutes before it closes)", default=5
+    )
+    unexplained_follow_up_days = models.PositiveSmallIntegerField(
+        "list an N for follow-up after (school days)", default=5
+    )
+    report_earliest_school_days = models.PositiveSmallIntegerField(
+        "an absence report may start at most (school days back)", default=5
+    )
+    report_horizon_school_days = models.PositiveSmallIntegerField(
+        "an absence report may start at most (school days ahead)", default=20
+    )
+    report_return_school_days = models.PositiveSmallIntegerField(
+        "an expected return at most (school days after the first day; then renew)",
+        default=10,
+    )
+    # Reasons the school authorises on a parent's report by policy (the DfE
+    # expects illness to be accepted without evidence unless there is doubt);
+    # any other reported reason stays pending, and counts as N, until decided.
+    authorised_on_report = ArrayField(
+        models.CharField(max_length=20),
+        verbose_name="reported reasons authorised by policy",
+        default=default_authorised_on_report,
+        blank=True,
     )
     office_may_set_up_year = models.BooleanField(
         "the office may set up the new school year (calendar, classes, staff)", default=False

@@ -193,6 +193,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="attendance@rollcall.invalid")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where staff reach Rollcall, for links in emails sent by background jobs.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
@@ -210,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
     # Runs often; acts once a school's AM register has closed plus its delay,
     # and is idempotent, so each pass only adds what is new.
     "first-day-calling": {"task": "absences.tasks.first_day_calling", "schedule": 300.0},
+    # Every minute: a teacher's reminder goes a few minutes before the close.
+    "register-reminders": {"task": "registers.tasks.remind_registers", "schedule": 60.0},
     "prefill-registers": {"task": "absences.tasks.prefill_registers", "schedule": 900.0},
     "take-term-groupings": {
         "task": "reporting.tasks.take_term_groupings",

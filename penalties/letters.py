@@ -11,9 +11,11 @@ from django.core.files.base import ContentFile
 from attendance.models import Pupil, School
 from attendance.pdfs import LetterHead, head_to_parents, render_pdf
 from registers.models import Mark
+from registers.services import MarkError
 from registers.statistics import figures_for_pupil
 
 from .models import Case, Intervention, LetterTemplate
+from .selectors import offence_sessions, unresolved_in_window
 
 DEFAULTS = {
     LetterTemplate.Kind.CONCERN: (
@@ -78,7 +80,9 @@ def letter_values(pupil: Pupil, today: dt.date, year_start: dt.date, **extra) ->
         "attendance_rate": f.attendance_rate if f.attendance_rate is not None else "–",
         "possible": f.possible,
         "absences": f.authorised + f.unauthorised,
-        "unauthorised": f.unauthorised,
+        # Decided unauthorised absence only: an N (no reason yet) is not one.
+        "unauthorised": f.decided_unauthorised,
+        "unexplained": f.unexplained,
         "date": f"{today:%-d %B %Y}",
     }
     values.update(
@@ -95,6 +99,7 @@ PLACEHOLDERS = [
     "possible",
     "absences",
     "unauthorised",
+    "unexplained",
     "date",
     "meeting_date",
     "improvement_ends",
@@ -156,7 +161,19 @@ class ReferralPack:
 
 
 def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
+    """The LA's evidence pack. Refused while any session in the case's window
+    has no reason yet: an N is not an unauthorised absence, and a pack must
+    not put one before a magistrate as if it were."""
     pupil = case.pupil
+    unresolved = unresolved_in_window(case)
+    if unresolved:
+        sessions = ", ".join(f"{m.date:%a %-d %b} {m.session}" for m in unresolved)
+        raise MarkError(
+            f"The referral pack cannot be made while {len(unresolved)} session"
+            f"{'s' if len(unresolved) != 1 else ''} in its window "
+            f"{'have' if len(unresolved) != 1 else 'has'} no reason yet (N): {sessions}. "
+            "Record the reason, or O if none is given, first."
+        )
     f = figures_for_pupil(pupil.id, year_start, today)
     counted = set(case.sessions.values_list("date", "session"))
     marks = Mark.objects.filter(pupil=pupil, date__gte=case.window_start, date__lte=case.window_end)
@@ -191,12 +208,12 @@ def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
             for link in pupil.contact_links.select_related("contact")
         ],
         window=f"{case.window_start:%d %B %Y} to {case.window_end:%d %B %Y}",
-        sessions_counted=case.sessions_counted,
+        sessions_counted=offence_sessions(case),
         register=list(days.values()),
         interventions=[
             {
                 "date": f"{i.date:%d/%m/%Y}",
-                "kind": i.get_kind_display(),
+                "kind": i.label,
                 "summary": i.summary,
                 "notes": i.notes,
             }
@@ -206,7 +223,7 @@ def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
             "rate": f.attendance_rate,
             "possible": f.possible,
             "authorised": f.authorised,
-            "unauthorised": f.unauthorised,
+            "unauthorised": f.decided_unauthorised,
         },
     )
     return render_pdf("letters/la_referral.html", pack)

@@ -159,6 +159,23 @@ class Intervention(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.summary}"
 
+    # The case's own referrals (services.refer_to_la, refer_for_prosecution)
+    # share the kind "referral" with family-support and early-help referrals;
+    # they are referrals to the local authority for a penalty notice or legal
+    # action, and are named so wherever an entry is listed.
+    CASE_REFERRALS = {
+        Case.Stage.LA_REFERRAL.label: "Referral to the LA for a penalty notice",
+        Case.Stage.PROSECUTION.label: (
+            "Referral to the LA for legal action (prosecution / other measures)"
+        ),
+    }
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.REFERRAL and self.case_id and self.summary in self.CASE_REFERRALS:
+            return self.CASE_REFERRALS[self.summary]
+        return self.get_kind_display()
+
 
 class LetterTemplate(models.Model):
     """A letter the school words itself; {{ placeholders }} are filled per pupil."""

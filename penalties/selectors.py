@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from attendance import codes
 from attendance.models import AcademicYear, Pupil, School
 from attendance.selectors import pupils_on_roll
+from registers.models import Mark
 from registers.statistics import figures_by_pupil
 
-from . import thresholds
+from . import framework, thresholds
 from .bands import band_for
 from .early_warning import outlooks
 from .models import Case, Intervention, PenaltyNotice
@@ -104,3 +106,23 @@ def weekly_review(school: School, year: AcademicYear, today: dt.date) -> dict:
         .select_related("pupil")
         .order_by("review_on"),
     }
+
+
+def offence_sessions(case: Case) -> int:
+    """The sessions of unauthorised absence the case stands on: its sessions
+    still coded G, O or U. The one figure the case page, its Notice to Improve
+    and its referral pack show."""
+    return case.sessions.filter(mark__code__in=framework.threshold_codes()).count()
+
+
+def unresolved_in_window(case: Case) -> list[Mark]:
+    """Sessions in the case's window with no reason yet (an N, or a report
+    still pending): they must be resolved before the case goes to the LA."""
+    return list(
+        Mark.objects.filter(
+            pupil=case.pupil,
+            date__gte=case.window_start,
+            date__lte=case.window_end,
+            counted_code=codes.NO_REASON_YET,
+        ).order_by("date", "session")
+    )

@@ -154,6 +154,14 @@ def issue_notice_to_improve(
     return notice
 
 
+def la_referral_possible_from(case: Case) -> dt.date | None:
+    """The first day the case may be referred to the LA, if a Notice to
+    Improve's improvement period holds it back (the parents' final chance
+    runs to its end); None if nothing does."""
+    nti = getattr(case, "notice_to_improve", None)
+    return nti.improvement_ends + dt.timedelta(days=1) if nti is not None else None
+
+
 @transaction.atomic
 def refer_to_la(
     case: Case, *, on: dt.date, reason_no_nti: str = "", by: User, now: dt.datetime
@@ -167,8 +175,12 @@ def refer_to_la(
             "Issue a Notice to Improve first, unless this is a holiday case or support is not "
             "appropriate (say why)."
         )
-    if nti is not None and on <= nti.improvement_ends:
-        raise MarkError(f"The improvement period runs until {nti.improvement_ends:%d %B %Y}.")
+    possible_from = la_referral_possible_from(case)
+    if possible_from is not None and on < possible_from:
+        raise MarkError(
+            f"The improvement period runs until {nti.improvement_ends:%d %B %Y}: "
+            f"the case can be referred to the LA from {possible_from:%A %-d %B %Y}."
+        )
     case.stage = Case.Stage.LA_REFERRAL
     case.save(update_fields=["stage"])
     Intervention.objects.create(
@@ -176,7 +188,7 @@ def refer_to_la(
         case=case,
         kind=Intervention.Kind.REFERRAL,
         date=on,
-        summary="Referred to the LA for a penalty notice",
+        summary=Case.Stage.LA_REFERRAL.label,  # names it in the case file: Intervention.label
         notes=reason_no_nti,
         recorded_by=by,
         recorded_at=now,
@@ -238,6 +250,20 @@ def amount_payable(notice: PenaltyNotice, paid_on: dt.date) -> Decimal | None:
     return None
 
 
+def _money(amount: Decimal) -> str:
+    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
+
+
+def _what_is_due(notice: PenaltyNotice, paid_on: dt.date) -> str:
+    """What a payment on `paid_on` must be, with the dates the amounts hold to."""
+    if notice.reduced_by and paid_on <= notice.reduced_by:
+        return (
+            f"{_money(notice.reduced_amount)} is due (or {_money(notice.full_amount)} after "
+            f"{notice.reduced_by:%-d %B %Y}, until {notice.full_by:%-d %B %Y})."
+        )
+    return f"{_money(notice.full_amount)} is due, by {notice.full_by:%-d %B %Y}."
+
+
 @transaction.atomic
 def record_payment(notice: PenaltyNotice, *, paid_on: dt.date, amount: Decimal) -> PenaltyNotice:
     """Part payments are not accepted: the amount must be exactly what is due that day."""
@@ -247,7 +273,7 @@ def record_payment(notice: PenaltyNotice, *, paid_on: dt.date, amount: Decimal) 
     if due is None:
         raise MarkError("The payment period has ended: the notice is unpaid.")
     if amount != due:
-        raise MarkError(f"£{due} is due on {paid_on:%d %B %Y}; part payments are not accepted.")
+        raise MarkError(f"A penalty notice must be paid in full: {_what_is_due(notice, paid_on)}")
     notice.status, notice.paid_on, notice.paid_amount = PenaltyNotice.Status.PAID, paid_on, amount
     notice.save(update_fields=["status", "paid_on", "paid_amount"])
     return notice
@@ -283,7 +309,7 @@ def refer_for_prosecution(case: Case, notes: str, *, by: User, now: dt.datetime)
         case=case,
         kind=Intervention.Kind.REFERRAL,
         date=now.astimezone(case.school.tz).date(),
-        summary="Referred for prosecution / other measures",
+        summary=Case.Stage.PROSECUTION.label,  # names it in the case file: Intervention.label
         notes=notes,
         recorded_by=by,
         recorded_at=now,

@@ -102,6 +102,8 @@ def case_detail(request, case_id: int):
                         improvement_ends=notice.improvement_ends,
                         support_offered=notice.support_offered,
                         improvement_expected=notice.improvement_expected,
+                        # The case's figure, not the year's: never an N.
+                        unauthorised=selectors.offence_sessions(case),
                     )
                     notice.letter.save(f"nti-{case.id}.pdf", ContentFile(pdf))
                 elif action == "refer":
@@ -164,9 +166,12 @@ def case_detail(request, case_id: int):
         "penalties/case.html",
         {
             "case": case,
+            "counted": selectors.offence_sessions(case),
+            "unresolved": selectors.unresolved_in_window(case),
             "sessions": case.sessions.all(),
             "notices": case.notices.select_related("parent"),
             "nti": getattr(case, "notice_to_improve", None),
+            "referral_from": services.la_referral_possible_from(case),
             "parents": parents,
             "today": today,
             "error": error,

@@ -1,10 +1,16 @@
+from __future__ import annotations
+
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 
 from attendance import codes
 
+from . import rules
 from .models import EarlyDeparture
+from .selectors import RegisterRow, RegisterSheet
+from .services import Conflict, Entry, RegisterOutcome
 
 LATE_REASONS = ["Traffic", "Overslept", "Medical appointment", "Sibling's school", "Car broke down"]
 
@@ -38,3 +44,52 @@ def parse_day(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
+
+
+@dataclass
+class RegisterFormRow:
+    """One pupil's line of the register form: the saved mark and what the form shows chosen."""
+
+    row: RegisterRow
+    code: str
+    version: int
+    minutes_late: int | None
+    conflict: Conflict | None = None
+
+
+def register_form_rows(
+    sheet: RegisterSheet,
+    entries: list[Entry],
+    outcome: RegisterOutcome | None,
+    all_present: bool = False,
+) -> list[RegisterFormRow]:
+    """The register form as it is shown again, keeping the person's work.
+
+    After a save that failed (nothing saved) the form shows every choice
+    made, with the versions first seen. A pupil someone else changed in the
+    meantime shows this person's choice with the current version, so saving
+    again decides it; the marks that were saved show as saved. "Mark all
+    present" fills the unmarked pupils and those of a register nobody took.
+    """
+    present = rules.present_code(sheet.session)
+    kept = {e.pupil_id: e for e in entries} if outcome and outcome.errors else {}
+    conflicts = {c.pupil.id: c for c in outcome.conflicts} if outcome else {}
+    rows = []
+    for row in sheet.rows:
+        mark = row.mark
+        line = RegisterFormRow(
+            row,
+            mark.code if mark else "",
+            mark.version if mark else 0,
+            mark.minutes_late if mark else None,
+        )
+        if all_present and (mark is None or mark.held_back):
+            line.code = present
+        if entry := kept.get(row.pupil.id):
+            line.code, line.version = entry.code, entry.seen_version
+            line.minutes_late = entry.minutes_late
+        if conflict := conflicts.get(row.pupil.id):
+            line.code, line.version = conflict.chosen, conflict.version
+            line.minutes_late, line.conflict = conflict.chosen_minutes_late, conflict
+        rows.append(line)
+    return rows

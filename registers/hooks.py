@@ -22,6 +22,8 @@ class Planned:
     # True for codes that only apply if the pupil turns out absent (G for
     # leave that was refused): never pre-filled, applied at the close.
     only_if_absent: bool = False
+    # A reported reason not yet decided: written as a pending mark (see Mark).
+    pending: bool = False
 
 
 # provider(school, day, pupil_ids) -> {(pupil_id, session): Planned}

@@ -34,6 +34,8 @@ class Register(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Set when the register closed before anyone took it: the office follows up.
     not_taken_at_close = models.BooleanField(default=False)
+    # The teachers' reminder before the close went (once per register).
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "session", "group__name"]
@@ -83,6 +85,24 @@ class Mark(models.Model):
     # Bumped on every change: a form that saw an older version must not
     # silently overwrite a newer mark.
     version = models.PositiveIntegerField(default=1)
+    # The N the close writes on a register nobody took: it records that the
+    # register was not taken, not that the class was absent, so it counts in
+    # no figure and nothing acts on it until the office completes the register.
+    held_back = models.BooleanField("register not taken", default=False, db_default=False)
+    # A reported reason awaiting the head's decision: it counts as N (no
+    # reason yet) in every figure until decided.
+    pending = models.BooleanField("pending a decision", default=False, db_default=False)
+    # What the figures count: the single place the two flags above take effect,
+    # kept by the database so statistics, triggers and reports cannot disagree.
+    counted_code = models.GeneratedField(
+        expression=models.Case(
+            models.When(held_back=True, then=models.Value("")),
+            models.When(pending=True, then=models.Value(codes.NO_REASON_YET)),
+            default=models.F("code"),
+        ),
+        output_field=models.CharField(max_length=2),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["date", "session"]
@@ -108,6 +128,15 @@ class Mark(models.Model):
     @property
     def attendance_code(self) -> codes.AttendanceCode:
         return codes.get(self.code)
+
+    @property
+    def status_label(self) -> str:
+        """What a reader of the register must know beside the code."""
+        if self.held_back:
+            return "register not taken"
+        if self.pending:
+            return "pending a decision"
+        return ""
 
 
 class MarkChange(models.Model):

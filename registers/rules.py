@@ -56,3 +56,12 @@ def arrival_code(school: School, session: str, arrived_at: dt.datetime) -> tuple
 def is_closed_for_teachers(school: School, day: dt.date, session: str, now: dt.datetime) -> bool:
     """Teachers may take or correct a register only until it closes."""
     return now >= closes_at(school, day, session)
+
+
+def minutes_late_at(school: School, day: dt.date, session: str, now: dt.datetime) -> int | None:
+    """Minutes late of a pupil the teacher marks L at `now`, or None before the
+    register opens: a pupil in class before then is on time, not late."""
+    opened = at(school, day, register_times(school, session)[0])
+    if now < opened:
+        return None
+    return int((now - opened).total_seconds() // 60)

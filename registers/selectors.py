@@ -19,7 +19,7 @@ from .statistics import Figures, figures_by_pupil
 # Marks on a register nobody took before it closed, until the office completes
 # it: the N the close wrote says "not taken", not "absent", so nothing that acts
 # on an absence (first-day calling, the head's queue) may act on it.
-HELD_BACK = Q(register__not_taken_at_close=True, register__taken_at__isnull=True)
+HELD_BACK = Q(held_back=True)
 
 
 @dataclass
@@ -46,6 +46,11 @@ class RegisterSheet:
     @property
     def unmarked(self) -> int:
         return sum(1 for r in self.rows if r.mark is None)
+
+    @property
+    def held_back(self) -> int:
+        """Pupils whose N says only that nobody took the register, until the office completes it."""
+        return sum(1 for r in self.rows if r.mark and r.mark.held_back)
 
 
 def register_sheet(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -67,8 +67,15 @@ def write_mark(
     register: Register | None = None,
     note: str = "",
     mark: Mark | None = None,
+    pending: bool = False,
+    held_back: bool = False,
 ) -> Mark:
     """Create or change one mark, recording the change in its history.
+
+    `pending` marks a reported reason awaiting a decision, `held_back` the N
+    of a register nobody took (see Mark); any later write without them is the
+    decision, so it clears them, with its own history entry even when the code
+    stays the same.
 
     The first entry is recorded as history too, so the original entry is
     always known. Changing an existing mark needs a reason (Regulations 2024:
@@ -107,6 +114,8 @@ def write_mark(
             source=source,
             entered_by=by,
             entered_at=now,
+            pending=pending,
+            held_back=held_back,
         )
         MarkChange.objects.create(
             mark=mark,
@@ -116,7 +125,12 @@ def write_mark(
             **history,
         )
         return mark
-    if mark.code == code and mark.minutes_late == minutes_late:
+    if (mark.code, mark.minutes_late, mark.pending, mark.held_back) == (
+        code,
+        minutes_late,
+        pending,
+        held_back,
+    ):
         return mark
     if not reason.strip():
         raise MarkError(
@@ -137,6 +151,8 @@ def write_mark(
     mark.entered_by = by
     mark.entered_at = now
     mark.version += 1
+    mark.pending = pending
+    mark.held_back = held_back
     if note:
         mark.note = note
     if register and mark.register_id is None:
@@ -184,6 +200,7 @@ def change_mark(
     source: str,
     reason: str,
     note: str = "",
+    pending: bool = False,
 ) -> Mark:
     """Change a mark the caller has locked (select_for_update), keeping its history."""
     return write_mark(
@@ -197,6 +214,7 @@ def change_mark(
         reason=reason,
         note=note,
         mark=mark,
+        pending=pending,
     )
 
 
@@ -210,6 +228,34 @@ class Entry:
     pupil_id: int
     code: str
     seen_version: int  # 0 when the form showed no mark
+    # The office's L says how late: the late book knows, the register form
+    # asks. A teacher's L is late by the minutes since the register opened.
+    minutes_late: int | None = None
+
+
+@dataclass
+class Conflict:
+    """A pupil whose mark someone else saved after the form was loaded."""
+
+    pupil: Pupil
+    chosen: str  # what this form asked for
+    chosen_minutes_late: int | None
+    current: Mark | None  # what is saved now (entered_by loaded)
+
+    @property
+    def version(self) -> int:
+        """The version to resubmit with: choosing again then decides it."""
+        return self.current.version if self.current else 0
+
+    @property
+    def saved_by(self) -> str:
+        if self.current is None or self.current.entered_by is None:
+            return SYSTEM_NAME
+        return self.current.entered_by.display_name()
+
+    def __str__(self) -> str:
+        now_code = self.current.code if self.current else "no mark"
+        return f"{self.pupil.name} (now {now_code}, by {self.saved_by})"
 
 
 @dataclass
@@ -217,7 +263,7 @@ class RegisterOutcome:
     saved: int = 0
     changed: int = 0
     unmarked: int = 0
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -237,14 +283,20 @@ def take_register(
     reason: str = "",
     calendar=None,
 ) -> RegisterOutcome:
-    """Save a class's register: all the marks or none of them.
+    """Save a class's register in one transaction.
 
     A teacher may enter only the teacher codes, and only until the register
-    closes. Office and attendance staff may change any mark at any time, as
-    an amendment. If someone else changed a pupil's mark since the form was
+    closes; L only once the register has opened (before then a pupil in
+    class is on time), late by the minutes since it opened. Office and
+    attendance staff may change any mark at any time, as an amendment, and
+    give the minutes late of every L they enter. A mistake in the form (a
+    code not allowed, a missing reason for changing saved marks) saves
+    nothing. If someone else changed a pupil's mark since the form was
     loaded, and this submit would overwrite it with something different,
-    nothing is saved and the conflicts are returned; submitting the same
-    marks again (a double click, a retry) is harmless.
+    that pupil is returned as a conflict for the person to decide, and every
+    other mark is saved: one pupil signed in late by the office does not
+    cost the teacher the rest of the class. Submitting the same marks again
+    (a double click, a retry) is harmless.
     """
     school = group.academic_year.school
     outcome = RegisterOutcome()
@@ -269,12 +321,14 @@ def take_register(
         on_roll = {p.id: p for p in pupils_on_roll(school, day).filter(registration_group=group)}
         current = {
             m.pupil_id: m
-            for m in Mark.objects.select_for_update().filter(
-                pupil_id__in=on_roll, date=day, session=session
-            )
+            for m in Mark.objects.select_for_update(of=("self",))
+            .select_related("entered_by")
+            .filter(pupil_id__in=on_roll, date=day, session=session)
         }
         teacher_codes = {c.code for c in codes.enterable_by_teacher()}
         valid_codes = {c.code for c in codes.in_use()}
+        teachers_late = rules.minutes_late_at(school, day, session, now)
+        to_write = []
         for entry in entries:
             pupil = on_roll.get(entry.pupil_id)
             mark = current.get(entry.pupil_id)
@@ -292,6 +346,10 @@ def take_register(
             if as_teacher and entry.code not in teacher_codes:
                 outcome.errors.append(f"{pupil.name}: teachers cannot enter {entry.code}.")
                 continue
+            current_version = mark.version if mark else 0
+            if current_version != entry.seen_version and (mark is None or mark.code != entry.code):
+                outcome.conflicts.append(Conflict(pupil, entry.code, entry.minutes_late, mark))
+                continue
             if as_teacher and mark and mark.code not in teacher_codes and mark.code != entry.code:
                 outcome.errors.append(
                     f"{pupil.name}: the office has recorded {mark.code}; ask them to change it."
@@ -303,34 +361,65 @@ def take_register(
                     f"is authorised ({mark.code if mark else 'no mark'} to {entry.code})."
                 )
                 continue
-            current_version = mark.version if mark else 0
-            if current_version != entry.seen_version and (mark is None or mark.code != entry.code):
-                who = mark.entered_by.display_name() if mark and mark.entered_by else SYSTEM_NAME
-                now_code = mark.code if mark else "no mark"
-                outcome.conflicts.append(f"{pupil.name} (now {now_code}, by {who})")
-        if not outcome.ok:
+            minutes = None
+            if entry.code == codes.LATE and as_teacher:
+                minutes = teachers_late
+            elif entry.code == codes.LATE:
+                kept = mark.minutes_late if mark and mark.code == codes.LATE else None
+                minutes = kept if entry.minutes_late is None else entry.minutes_late
+            if not _register_changes(mark, entry.code, minutes, as_teacher):
+                continue
+            if entry.code == codes.LATE and minutes is None:
+                outcome.errors.append(_late_without_minutes(school, session, pupil, as_teacher))
+                continue
+            to_write.append(replace(entry, minutes_late=minutes))
+        if outcome.errors:
             return outcome
-        opens = rules.register_times(school, session)[0]
-        to_write = [
-            e for e in entries if not (e.pupil_id in current and current[e.pupil_id].code == e.code)
-        ]
         if any(e.pupil_id in current for e in to_write) and not reason.strip():
             names = ", ".join(on_roll[e.pupil_id].name for e in to_write if e.pupil_id in current)
             outcome.errors.append(f"Give a reason for changing the saved marks of {names}.")
             return outcome
-        _write_register_marks(school, register, on_roll, current, to_write, by, now, reason, opens)
+        _write_register_marks(register, on_roll, current, to_write, by, now, reason)
         outcome.saved = len(to_write)
         outcome.changed = sum(1 for e in to_write if e.pupil_id in current)
         outcome.unmarked = len(set(on_roll) - set(current) - {e.pupil_id for e in entries})
-        if register.taken_at is None:
+        # A form whose every mark someone else had already changed took nothing.
+        if register.taken_at is None and (to_write or not outcome.conflicts):
             register.taken_at = now
             register.taken_by = by
             register.save(update_fields=["taken_at", "taken_by"])
     return outcome
 
 
-def _write_register_marks(school, register, on_roll, current, entries, by, now, reason, opens):
-    """Write a whole register in a fixed number of queries, history included."""
+def _register_changes(mark: Mark | None, code: str, minutes: int | None, as_teacher: bool) -> bool:
+    """Whether a register entry writes anything.
+
+    A held-back or pending mark the office confirms is still written:
+    completing the register turns "not taken" into a real N, with its own
+    history entry. The office's L is rewritten when its minutes are corrected.
+    """
+    if mark is None or mark.held_back or mark.pending or mark.code != code:
+        return True
+    return code == codes.LATE and not as_teacher and minutes != mark.minutes_late
+
+
+def _late_without_minutes(school: School, session: str, pupil: Pupil, as_teacher: bool) -> str:
+    if as_teacher:
+        opens = rules.register_times(school, session)[0]
+        return (
+            f"{pupil.name}: the register opens at {opens:%H:%M}; a pupil in class before "
+            "then is present, not late."
+        )
+    return (
+        f"{pupil.name}: give the minutes late for L (the late book records the time a "
+        "pupil arrived)."
+    )
+
+
+def _write_register_marks(register, on_roll, current, entries, by, now, reason):
+    """Write a whole register in a fixed number of queries, history included.
+
+    Each entry carries its own minutes late (take_register settles them)."""
     history = {
         "changed_by": by,
         "changed_by_name": by.display_name(),
@@ -338,13 +427,9 @@ def _write_register_marks(school, register, on_roll, current, entries, by, now, 
         "changed_at": now,
         "source": Mark.Source.REGISTER,
     }
-    # Minutes late are known only when the teacher marks L at the time; an
-    # office L entered later has none (the late book records exact times).
-    since_open = (now - rules.at(school, register.date, opens)).total_seconds() // 60
-    late_minutes = int(since_open) if 0 <= since_open <= 120 else None
     created, changed, changes = [], [], []
     for entry in entries:
-        minutes = late_minutes if entry.code == codes.LATE else None
+        minutes = entry.minutes_late
         mark = current.get(entry.pupil_id)
         if mark is None:
             created.append(
@@ -374,6 +459,7 @@ def _write_register_marks(school, register, on_roll, current, entries, by, now, 
         )
         mark.code, mark.minutes_late, mark.source = entry.code, minutes, Mark.Source.REGISTER
         mark.entered_by, mark.entered_at, mark.version = by, now, mark.version + 1
+        mark.held_back = mark.pending = False
         if mark.register_id is None:
             mark.register = register
         changed.append(mark)
@@ -392,7 +478,17 @@ def _write_register_marks(school, register, on_roll, current, entries, by, now, 
     if changed:
         Mark.objects.bulk_update(
             changed,
-            ["code", "minutes_late", "source", "entered_by", "entered_at", "version", "register"],
+            [
+                "code",
+                "minutes_late",
+                "source",
+                "entered_by",
+                "entered_at",
+                "version",
+                "register",
+                "held_back",
+                "pending",
+            ],
         )
 
 
@@ -530,9 +626,15 @@ def amend_mark(
     minutes_late: int | None = None,
     seen_version: int | None = None,
 ) -> Mark:
-    """An office or attendance amendment to one session's mark (reason required)."""
+    """An office or attendance amendment to one session's mark (reason required).
+
+    Every L says how late the pupil was: the office gives the minutes."""
     if not reason.strip():
         raise MarkError("Give a reason for the amendment.")
+    if code == codes.LATE and minutes_late is None:
+        raise MarkError(
+            "Give the minutes late for L (the late book records the time a pupil arrived)."
+        )
     check_session(pupil, day, session, code)
     with transaction.atomic():
         register = _register_for(pupil, day, session)
@@ -587,14 +689,23 @@ def close_register(register: Register, now: dt.datetime) -> int:
         )
     }
     planned = planned_marks(school, register.date, [p.id for p in pupils])
+    untaken = register.taken_at is None
     written = 0
     for pupil in pupils:
         mark = marks.get(pupil.id)
         plan = planned.get((pupil.id, register.session))
+        if untaken and plan and plan.only_if_absent:
+            plan = None  # nobody knows yet whether the pupil is absent
         if mark is not None and not (plan and mark.code == codes.NO_REASON_YET):
             continue
         if plan:
             code, source, reason = plan.code, plan.source, plan.note
+        elif untaken:
+            code, source, reason = (
+                codes.NO_REASON_YET,
+                Mark.Source.CLOSE,
+                "Register not taken by the close: held back until the office completes it",
+            )
         else:
             code, source, reason = (
                 codes.NO_REASON_YET,
@@ -613,6 +724,8 @@ def close_register(register: Register, now: dt.datetime) -> int:
             register=register,
             note=plan.note if plan else "",
             mark=mark,
+            pending=bool(plan and plan.pending),
+            held_back=untaken and not plan,
         )
         written += 1
     register.closed_at = now
@@ -669,6 +782,7 @@ def prefill_planned_marks(school: School, day: dt.date, now: dt.datetime) -> int
                 reason=plan.note,
                 register=register,
                 note=plan.note,
+                pending=plan.pending,
             )
             written += 1
     return written

@@ -38,6 +38,13 @@ class Figures:
     unauthorised: int = 0
     late: int = 0  # L: late before the register closed
     late_after_close: int = 0  # U
+    # N (or a pending report) among the unauthorised: no reason known yet, so
+    # never an offence in a letter or a penalty case.
+    unexplained: int = 0
+
+    @property
+    def decided_unauthorised(self) -> int:
+        return self.unauthorised - self.unexplained
 
     def _rate(self, n: int) -> float | None:
         return round(100 * n / self.possible, 1) if self.possible else None
@@ -71,13 +78,16 @@ class Figures:
         return bool(self.possible) and absent * 100 >= self.possible * SEVERE_ABSENCE
 
 
+# Figures count Mark.counted_code: a held-back mark in no column, a pending
+# one as N.
 AGGREGATES = {
-    "possible": Count("id", filter=Q(code__in=POSSIBLE)),
-    "attending": Count("id", filter=Q(code__in=ATTENDING)),
-    "authorised": Count("id", filter=Q(code__in=AUTHORISED)),
-    "unauthorised": Count("id", filter=Q(code__in=UNAUTHORISED)),
-    "late": Count("id", filter=Q(code=codes.LATE)),
-    "late_after_close": Count("id", filter=Q(code=codes.LATE_AFTER_CLOSE)),
+    "possible": Count("id", filter=Q(counted_code__in=POSSIBLE)),
+    "attending": Count("id", filter=Q(counted_code__in=ATTENDING)),
+    "authorised": Count("id", filter=Q(counted_code__in=AUTHORISED)),
+    "unauthorised": Count("id", filter=Q(counted_code__in=UNAUTHORISED)),
+    "late": Count("id", filter=Q(counted_code=codes.LATE)),
+    "late_after_close": Count("id", filter=Q(counted_code=codes.LATE_AFTER_CLOSE)),
+    "unexplained": Count("id", filter=Q(counted_code=codes.NO_REASON_YET)),
 }
 
 
@@ -122,12 +132,12 @@ class CohortFigures(Figures):
 
 PER_PUPIL_SQL = """
 SELECT m.pupil_id,
-       count(*) FILTER (WHERE m.code = ANY(%(possible)s)) AS possible,
-       count(*) FILTER (WHERE m.code = ANY(%(attending)s)) AS attending,
-       count(*) FILTER (WHERE m.code = ANY(%(authorised)s)) AS authorised,
-       count(*) FILTER (WHERE m.code = ANY(%(unauthorised)s)) AS unauthorised,
-       count(*) FILTER (WHERE m.code = 'L') AS late,
-       count(*) FILTER (WHERE m.code = 'U') AS late_after_close
+       count(*) FILTER (WHERE m.counted_code = ANY(%(possible)s)) AS possible,
+       count(*) FILTER (WHERE m.counted_code = ANY(%(attending)s)) AS attending,
+       count(*) FILTER (WHERE m.counted_code = ANY(%(authorised)s)) AS authorised,
+       count(*) FILTER (WHERE m.counted_code = ANY(%(unauthorised)s)) AS unauthorised,
+       count(*) FILTER (WHERE m.counted_code = 'L') AS late,
+       count(*) FILTER (WHERE m.counted_code = 'U') AS late_after_close
 FROM registers_mark m
 JOIN attendance_pupil p ON p.id = m.pupil_id
 WHERE p.school_id = %(school)s AND m.date BETWEEN %(start)s AND %(end)s
@@ -277,12 +287,12 @@ def cohort_figures_all(
         f"""
             UNION ALL
             SELECT p.id, m.date - (extract(isodow FROM m.date)::int - 1),
-                   count(*) FILTER (WHERE m.code = ANY(%(possible)s)),
-                   count(*) FILTER (WHERE m.code = ANY(%(attending)s)),
-                   count(*) FILTER (WHERE m.code = ANY(%(authorised)s)),
-                   count(*) FILTER (WHERE m.code = ANY(%(unauthorised)s)),
-                   count(*) FILTER (WHERE m.code = 'L'),
-                   count(*) FILTER (WHERE m.code = 'U')
+                   count(*) FILTER (WHERE m.counted_code = ANY(%(possible)s)),
+                   count(*) FILTER (WHERE m.counted_code = ANY(%(attending)s)),
+                   count(*) FILTER (WHERE m.counted_code = ANY(%(authorised)s)),
+                   count(*) FILTER (WHERE m.counted_code = ANY(%(unauthorised)s)),
+                   count(*) FILTER (WHERE m.counted_code = 'L'),
+                   count(*) FILTER (WHERE m.counted_code = 'U')
             FROM attendance_pupil p
             JOIN registers_mark m ON m.pupil_id = p.id
                 AND m.date >= %(edge{n}_from)s AND m.date <= %(edge{n}_to)s

@@ -4,6 +4,7 @@ from django.utils import timezone
 from attendance.models import School
 
 from .services import close_due_registers
+from .untaken import deliver_reminder, send_register_reminders
 
 
 @shared_task(acks_late=True)
@@ -11,3 +12,15 @@ def close_registers() -> int:
     """Beat runs this every few minutes; closing is idempotent."""
     now = timezone.now()
     return sum(close_due_registers(school, now) for school in School.objects.all())
+
+
+@shared_task(acks_late=True)
+def remind_registers() -> int:
+    """Beat runs this every minute; each register is reminded once."""
+    now = timezone.now()
+    return sum(send_register_reminders(school, now) for school in School.objects.all())
+
+
+@shared_task(acks_late=True)
+def send_register_reminder(register_id: int) -> int:
+    return deliver_reminder(register_id, timezone.now())

@@ -15,7 +15,13 @@ from attendance.school_calendar import SchoolCalendar
 
 from . import rules, selectors, services
 from .authorizers import may_amend, require_register
-from .forms import AmendMarkForm, EarlyDepartureForm, LateArrivalForm, parse_day
+from .forms import (
+    AmendMarkForm,
+    EarlyDepartureForm,
+    LateArrivalForm,
+    parse_day,
+    register_form_rows,
+)
 from .models import Session
 from .statistics import figures_for_pupil
 
@@ -36,11 +42,6 @@ def my_registers(request):
             "statuses": statuses,
             "day_note": SchoolCalendar(school).day_note(today),
             "everyone": teacher is None,
-            "not_taken": [
-                s
-                for s in statuses
-                if s.state == "closed" and s.register and s.register.not_taken_at_close
-            ],
         },
     )
 
@@ -66,7 +67,11 @@ def _entries(post) -> tuple[list[services.Entry], list[str]]:
         if not seen.isascii() or not seen.isdigit() or len(seen) > 9:
             errors.append(f"The form sent a version Rollcall cannot read (v_{pupil_id}).")
             continue
-        entries.append(services.Entry(int(pupil_id), code, int(seen)))
+        late = post.get(f"late_{pupil_id}", "").strip()
+        if late and not (late.isascii() and late.isdigit() and int(late) <= 300):
+            errors.append(f"Minutes late are a number from 0 to 300 (late_{pupil_id}).")
+            continue
+        entries.append(services.Entry(int(pupil_id), code, int(seen), int(late) if late else None))
     return entries, errors
 
 
@@ -98,6 +103,7 @@ def register_page(request, group_id: int, day: str, session: str):
     as_teacher = not may_amend(request.user)
     outcome = None
     prefill_present = False
+    entries: list[services.Entry] = []
     if request.method == "POST":
         if request.POST.get("all_present"):
             prefill_present = True  # the no-JavaScript "all present": nothing saved yet
@@ -106,11 +112,12 @@ def register_page(request, group_id: int, day: str, session: str):
                 errors=[*read[1], "Nothing was saved: reload the register and try again."]
             )
         else:
+            entries = read[0]
             outcome = services.take_register(
                 group,
                 date,
                 session,
-                read[0],
+                entries,
                 by=request.user,
                 now=now,
                 as_teacher=as_teacher,
@@ -128,10 +135,10 @@ def register_page(request, group_id: int, day: str, session: str):
                 return redirect(request.path)
     sheet = selectors.register_sheet(group, date, session, now)
     status = 200
-    if outcome and outcome.conflicts:
-        status = 409
-    elif outcome and outcome.errors:
-        status = 400
+    if outcome and outcome.errors:
+        status = 400  # nothing saved
+    elif outcome and outcome.conflicts:
+        status = 409  # the rest saved; these pupils are the person's to decide
     present = rules.present_code(session)
     return render(
         request,
@@ -142,8 +149,10 @@ def register_page(request, group_id: int, day: str, session: str):
             "as_teacher": as_teacher,
             "read_only": as_teacher and sheet.closed_for_teachers,
             "outcome": outcome,
+            "rows": register_form_rows(sheet, entries, outcome, all_present=prefill_present),
+            # A reason is kept only when nothing was saved; once used, it is spent.
+            "kept_reason": request.POST.get("reason", "") if outcome and outcome.errors else "",
             "present": present,
-            "prefill_present": prefill_present,
             "teacher_choices": [
                 (present, "Present"),
                 (codes.LATE, "Late"),

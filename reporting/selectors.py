@@ -23,10 +23,13 @@ def today_view(school: School, now: dt.datetime) -> dict:
     present = codes.codes_in(codes.Category.PRESENT, codes.Category.APPROVED_ACTIVITY)
     absent = codes.codes_in(codes.Category.AUTHORISED, codes.Category.UNAUTHORISED)
     counts = Mark.objects.filter(pupil__school=school, date=today, session="AM").aggregate(
-        present=Count("id", filter=Q(code__in=present)),
-        absent=Count("id", filter=Q(code__in=absent)),
-        late=Count("id", filter=Q(code__in=["L", "U"])),
-        unexplained=Count("id", filter=Q(code="N")),
+        # counted_code: a held-back N (register not taken) is no absence, a
+        # pending report counts as unexplained until the head decides.
+        present=Count("id", filter=Q(counted_code__in=present)),
+        absent=Count("id", filter=Q(counted_code__in=absent)),
+        late=Count("id", filter=Q(counted_code__in=["L", "U"])),
+        unexplained=Count("id", filter=Q(counted_code="N")),
+        held_back=Count("id", filter=Q(held_back=True)),
     )
     calling = dict(
         ContactAttempt.objects.filter(pupil__school=school, date=today)

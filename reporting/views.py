@@ -128,7 +128,7 @@ def marks_export(request):
     rows = (
         Mark.objects.filter(pupil__school=school, date__gte=start, date__lte=end)
         .order_by("pupil__upn", "date", "session")
-        .values_list("pupil__upn", "date", "session", "code")
+        .values_list("pupil__upn", "date", "session", "code", "held_back", "pending")
         .iterator(chunk_size=5000)
     )
 
@@ -137,8 +137,15 @@ def marks_export(request):
             return value
 
     writer = csv.writer(Echo())
-    stream = (writer.writerow(r) for r in [("upn", "date", "session", "code")])
-    body = (writer.writerow((upn, d.isoformat(), s, c)) for upn, d, s, c in rows)
+    # The status says what the code alone does not: an N of a register nobody
+    # took, or a reported reason still waiting for the head.
+    stream = (writer.writerow(r) for r in [("upn", "date", "session", "code", "status")])
+    body = (
+        writer.writerow(
+            (upn, d.isoformat(), s, c, "register not taken" if held else "pending" if pend else "")
+        )
+        for upn, d, s, c, held, pend in rows
+    )
     response = StreamingHttpResponse(
         (line for part in (stream, body) for line in part), content_type="text/csv"
     )

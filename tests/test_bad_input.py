@@ -26,7 +26,7 @@ PARAMS = [
     "pupil", "report", "mark", "task", "notice", "parent", "q", "date", "day", "from", "to",
     "term", "group", "by", "value", "year", "week", "start", "session", "code", "action",
     "reason", "minutes_late", "arrived_at", "issued_on", "paid_on", "amount", "kind",
-    "days_granted", "first_day", "last_day", "contact", "next",
+    "granted_dates", "purpose", "first_day", "last_day", "contact", "next",
 ]  # fmt: skip
 # Who tries each page: the first persona of this order who gets in.
 ORDER = ["head", "office", "attendance officer", "admin", "teacher", "governor"]

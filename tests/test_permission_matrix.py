@@ -69,7 +69,10 @@ EXPECTED = {
     "log_report": (OFFICE_WORK, OFFICE_WORK),
     "authorisation_queue": (HEAD, HEAD),
     "calling_list": (OFFICE_WORK, OFFICE_WORK),
+    "cme_referral": (OFFICE_WORK, OFFICE_WORK),
     "outbox": (OFFICE_WORK, NOBODY),
+    "untaken_registers": (OFFICE_WORK, NOBODY),
+    "unexplained_follow_up": (OFFICE_WORK, OFFICE_WORK),
     "follow_up_tasks": (OFFICE_WORK, OFFICE_WORK),
     "task_letter": (OFFICE_WORK, NOBODY),
     "evidence_file": (OFFICE_WORK, NOBODY),
@@ -236,7 +239,11 @@ def world(cast, settings, tmp_path):
         declaration=True,
     )
     absence_services.decide_leave_request(
-        decided, days_granted=2, reason="Family funeral", by=cast.helen, now=london(11)
+        decided,
+        granted_dates=[dt.date(2027, 1, 11), dt.date(2027, 1, 12)],
+        reason="Family funeral",
+        by=cast.helen,
+        now=london(11),
     )
     decided.refresh_from_db()
     absence_letters.send_leave_decision(decided, email=False)
@@ -279,6 +286,7 @@ def world(cast, settings, tmp_path):
         "evidence_file": [evidence.id],
         "leave_detail": [leave.id],
         "leave_letter": [decided.id],
+        "cme_referral": [cast.poppy.id],
         "pupil_absences": [cast.poppy.id],
         "leave_new": [cast.poppy.id],
         "part_time_new": [cast.poppy.id],

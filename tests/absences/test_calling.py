@@ -172,7 +172,9 @@ def test_staff_can_refer_to_the_la_before_the_tenth_day(client, cast, family, ti
     close(cast)
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    client.post(reverse("calling_list"), {"pupil": cast.poppy.id, "action": "refer"})
-    client.post(reverse("calling_list"), {"pupil": cast.poppy.id, "action": "refer"})
+    url = reverse("cme_referral", args=[cast.poppy.id])
+    reason = {"early_reason": "Mum's phone is dead and the family were due to move"}
+    client.post(url, reason)
+    client.post(url, reason)
     task = FollowUpTask.objects.get(kind="cme")
     assert "(1 school day)" in task.details and task.due == DAY

@@ -34,6 +34,7 @@ def request_for(cast, first=MON, last=MON + dt.timedelta(days=4), now=None, **kw
         first_day=first,
         last_day=last,
         expected_return=last + dt.timedelta(days=3),
+        purpose=LeaveRequest.Purpose.BEREAVEMENT,
         reason="Grandmother's funeral in Lagos",
         evidence_note="Death certificate",
         declaration=True,
@@ -71,11 +72,11 @@ def test_the_declaration_is_required(cast):
     assert not LeaveRequest.objects.exists()
 
 
-def test_part_granted_leave_codes_c_then_g_when_absent(cast):
+def test_part_granted_holiday_codes_c_then_g_when_absent(cast):
     leave = decide_leave_request(
-        request_for(cast),
-        days_granted=2,
-        reason="Funeral: travel days only",
+        request_for(cast, purpose=LeaveRequest.Purpose.HOLIDAY, reason="Family reunion abroad"),
+        granted_dates=[MON, MON + dt.timedelta(days=1)],
+        reason="The reunion is exceptional; two days only",
         by=cast.helen,
         now=london(12, 0, dt.date(2026, 11, 27)),
     )
@@ -106,7 +107,7 @@ def test_the_decision_letter_is_a_readable_pdf_emailed_to_the_parents(cast, sett
     short = request_for(cast, now=london(10, 0, dt.date(2026, 12, 21)))
     leave = decide_leave_request(
         short,
-        days_granted=0,
+        granted_dates=[],
         reason="Not exceptional.",
         by=cast.helen,
         now=london(12, 0, dt.date(2026, 12, 22)),
@@ -126,28 +127,16 @@ def test_only_the_head_decides(client, cast):
     client.force_login(cast.olive)
     response = client.post(
         reverse("leave_detail", args=[leave.id]),
-        {"action": "decide", "days_granted": 5, "reason": "ok"},
+        {"action": "decide", "granted_dates": [MON.isoformat()], "reason": "ok"},
     )
     assert response.status_code == 403
     leave.refresh_from_db()
     assert leave.status == LeaveRequest.Status.PENDING
 
 
-def test_the_head_cannot_grant_more_days_than_asked(client, cast):
-    leave = request_for(cast)
-    client.force_login(cast.helen)
-    response = client.post(
-        reverse("leave_detail", args=[leave.id]),
-        {"action": "decide", "days_granted": 9, "reason": "ok"},
-    )
-    assert response.status_code == 400
-    leave.refresh_from_db()
-    assert leave.status == LeaveRequest.Status.PENDING
-
-
 def test_the_office_records_which_parent_took_the_holiday(client, cast, family):
     leave = decide_leave_request(
-        request_for(cast), days_granted=0, reason="No", by=cast.helen, now=london(12)
+        request_for(cast), granted_dates=[], reason="No", by=cast.helen, now=london(12)
     )
     client.force_login(cast.olive)
     client.post(
@@ -157,7 +146,7 @@ def test_the_office_records_which_parent_took_the_holiday(client, cast, family):
     assert list(leave.holiday_taken_by.all()) == [family[0]]
 
 
-def test_a_retrospective_decision_codes_the_days_already_missed(cast):
+def test_a_retrospective_decision_codes_the_days_already_missed_as_unauthorised(cast):
     first = dt.date(2026, 11, 23)
     leave = request_for(
         cast,
@@ -167,12 +156,32 @@ def test_a_retrospective_decision_codes_the_days_already_missed(cast):
     )
     for day in (first, first + dt.timedelta(days=1)):
         close_due_registers(cast.school, london(13, 40, day))
+    # Leave is granted only on an application made in advance: these days
+    # cannot be granted, and a funeral not granted is O, not a holiday (G).
     decide_leave_request(
         leave,
-        days_granted=1,
-        reason="Funeral day only",
+        granted_dates=[],
+        reason="The request came after the days had passed.",
         by=cast.helen,
         now=london(12, 0, dt.date(2026, 11, 26)),
     )
     codes = dict(Mark.objects.filter(pupil=cast.poppy, session="AM").values_list("date", "code"))
-    assert codes == {first: "C", first + dt.timedelta(days=1): "G"}
+    assert codes == {first: "O", first + dt.timedelta(days=1): "O"}
+
+
+def test_the_request_form_asks_what_the_leave_is_for(client, cast):
+    client.force_login(cast.olive)
+    fields = {
+        "parent_names": "Mia Fairweather",
+        "relationship": "Mother",
+        "first_day": "2027-01-11",
+        "last_day": "2027-01-15",
+        "expected_return": "2027-01-18",
+        "reason": "Grandmother's funeral",
+        "declaration": "on",
+    }
+    url = reverse("leave_new", args=[cast.poppy.id])
+    assert client.post(url, fields).status_code == 400
+    assert not LeaveRequest.objects.exists()
+    client.post(url, fields | {"purpose": "bereavement"})
+    assert LeaveRequest.objects.get().purpose == LeaveRequest.Purpose.BEREAVEMENT

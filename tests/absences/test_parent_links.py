@@ -72,6 +72,7 @@ def test_a_parent_asks_for_leave_online(client, cast, token, time_machine):
             "first_day": "2027-01-11",
             "last_day": "2027-01-15",
             "expected_return": "2027-01-18",
+            "purpose": "bereavement",
             "reason": "Funeral abroad",
             "declaration": "on",
         },

@@ -158,7 +158,7 @@ def test_leave_and_unexplained_absence_letters_embed_nothing(cast, hostile, fetc
     )
     absence_services.decide_leave_request(
         request,
-        days_granted=1,
+        granted_dates=[dt.date(2026, 12, 7)],
         by=cast.helen,
         now=london(10, day=dt.date(2026, 10, 5)),
         reason=f"Exceptional {SCRIPT}",

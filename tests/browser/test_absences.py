@@ -48,7 +48,8 @@ def test_the_head_decides_a_leave_request_and_the_letter_is_made(page: Page, liv
     with time_machine.travel(dt.datetime(2026, 11, 26, 16, 0, tzinfo=LONDON), tick=True):
         sign_in(page, live_server.url, "helen")
         page.goto(f"{live_server.url}/absences/leave/{leave.id}/")
-        page.get_by_label("School days to grant").fill("3")
+        for day in ("Monday 11 January 2027", "Tuesday 12 January 2027", "Friday 15 January 2027"):
+            page.get_by_label(day).check()
         page.get_by_label("Reason (goes in the letter)").fill("Granted for the funeral and travel.")
         page.get_by_role("button", name="Save decision and send letter").click()
         expect(page.get_by_role("status")).to_contain_text(
@@ -60,3 +61,4 @@ def test_the_head_decides_a_leave_request_and_the_letter_is_made(page: Page, liv
         assert download.value.suggested_filename.endswith(".pdf")
     leave.refresh_from_db()
     assert (leave.status, leave.days_granted) == (LeaveRequest.Status.PART_GRANTED, 3)
+    assert leave.granted_dates == [dt.date(2027, 1, 11), dt.date(2027, 1, 12), dt.date(2027, 1, 15)]

@@ -36,12 +36,19 @@ def test_unmarked_pupils_get_n_and_untaken_registers_are_flagged(cast, fill_clas
     rowan = Register.objects.get(group=cast.rowan, session="AM")
     assert hawthorn.closed_at and not hawthorn.not_taken_at_close
     assert rowan.not_taken_at_close
-    n = Mark.objects.get(pupil=cast.sam).changes.get()
+    # Sam's class never took its register: his N says so, and counts nowhere.
+    sam = Mark.objects.get(pupil=cast.sam)
+    assert sam.held_back and sam.counted_code == ""
+    n = sam.changes.get()
     assert (n.changed_by, n.changed_by_name, n.reason) == (
         None,
         "Rollcall",
-        "Unmarked when the register closed",
+        "Register not taken by the close: held back until the office completes it",
     )
+    # Hawthorn took its register: its unmarked pupils are absent, unexplained.
+    missing = Mark.objects.get(pupil=extra[0])
+    assert not missing.held_back and missing.counted_code == "N"
+    assert missing.changes.get().reason == "Unmarked when the register closed"
 
 
 def test_closing_twice_changes_nothing(cast):
@@ -71,5 +78,6 @@ def test_the_office_sees_registers_not_taken(client, cast, time_machine):
     close_due_registers(cast.school, london(9, 20))
     client.force_login(cast.olive)
     page = client.get(reverse("my_registers")).content.decode()
-    assert "Not taken before the register closed" in page
+    assert "2 registers closed without being taken" in page
     assert "Hawthorn AM" in page and "Rowan AM" in page
+    assert page.count("held back from calling until completed") == 2

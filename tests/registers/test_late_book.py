@@ -116,3 +116,12 @@ def test_only_office_and_attendance_staff_use_the_late_book(client, cast, who):
     )
     assert response.status_code == 403
     assert not Mark.objects.exists()
+
+
+def test_a_search_with_a_nul_in_it_finds_the_pupil_and_does_not_crash(client, cast, time_machine):
+    time_machine.move_to(london(9, 30))
+    client.force_login(cast.olive)
+    response = client.get(reverse("late_book"), {"q": "fair\x00weather"})
+    assert response.status_code == 200
+    assert "Poppy Fairweather" in response.content.decode()
+    assert client.get(reverse("late_book") + "?q=%00").status_code == 200

@@ -133,3 +133,78 @@ def test_my_registers_on_a_weekend_says_when_school_is_back(client, cast):
         client.force_login(cast.alice)
         page = client.get(reverse("my_registers")).content.decode()
     assert "Saturday 21 November is a weekend. Pupils are back on Monday 23 November." in page
+
+
+def test_the_office_completes_a_register_nobody_took_with_one_reason(
+    client, cast, fill_class, time_machine
+):
+    from registers.models import Mark
+    from registers.services import close_due_registers
+
+    others = fill_class(cast.hawthorn, 3)
+    time_machine.move_to(london(9, 40))
+    close_due_registers(cast.school, london(9, 20))
+    client.force_login(cast.olive)
+    page = client.get(register_url(cast.hawthorn)).content.decode()
+    assert "Nobody took this register before it closed." in page
+    assert page.count("register not taken</small>") == 4
+    assert page.count("data-held-back") == 4
+    # Everyone present but one, as the teacher says; one reason for them all.
+    marks = {p: "/" for p in [cast.poppy, *others[1:]]} | {others[0]: "N"}
+    data = {f"code_{p.id}": code for p, code in marks.items()}
+    data |= {f"v_{p.id}": 1 for p in marks}
+    reason = "Register not taken; completed from Alice's list"
+    response = client.post(register_url(cast.hawthorn), {**data, "reason": reason})
+    assert response.status_code == 302
+    for mark in Mark.objects.filter(session="AM", pupil__registration_group=cast.hawthorn):
+        assert not mark.held_back
+        assert mark.code == marks[mark.pupil]
+        assert mark.changes.latest("id").reason == reason
+    page = client.get(register_url(cast.hawthorn)).content.decode()
+    assert "Nobody took this register" not in page and "register not taken" not in page
+
+
+def test_mark_all_present_without_javascript_fills_a_register_nobody_took(
+    client, cast, fill_class, time_machine
+):
+    from registers.services import close_due_registers, write_mark
+
+    away = fill_class(cast.hawthorn, 1)[0]
+    time_machine.move_to(london(9, 40))
+    write_mark(away, DAY, "AM", "M", by=cast.helen, now=london(8, 30), source="office")
+    close_due_registers(cast.school, london(9, 20))
+    client.force_login(cast.olive)
+    page = client.post(register_url(cast.hawthorn), {"all_present": "1"}).content.decode()
+    assert f'<select name="code_{cast.poppy.id}"' in page
+    poppy = page.split(f'<select name="code_{cast.poppy.id}"')[1].split("</select>")[0]
+    assert '<option value="/" selected>' in poppy
+    appointment = page.split(f'<select name="code_{away.id}"')[1].split("</select>")[0]
+    assert '<option value="M" selected>' in appointment  # known, so not held back
+
+
+def test_a_teacher_sees_their_untaken_register_held_back_but_cannot_complete_it(
+    client, cast, time_machine
+):
+    from registers.services import close_due_registers
+
+    time_machine.move_to(london(9, 40))
+    close_due_registers(cast.school, london(9, 20))
+    client.force_login(cast.alice)
+    page = client.get(register_url(cast.hawthorn)).content.decode()
+    assert "register not taken</small>" in page
+    assert "the office will complete it" in page
+    assert "Mark all present" not in page
+
+
+def test_an_office_amendment_to_l_asks_for_the_minutes(client, cast, time_machine):
+    time_machine.move_to(london(11, 0))
+    write_mark(cast.poppy, DAY, "AM", "N", by=cast.alice, now=london(9, 5), source="register")
+    client.force_login(cast.olive)
+    url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
+    response = client.post(url, {"code": "L", "reason": "Came in at 09:10", "seen_version": 1})
+    assert response.status_code == 400
+    assert "Give the minutes late for L" in response.content.decode()
+    client.post(
+        url, {"code": "L", "reason": "Came in at 09:10", "seen_version": 1, "minutes_late": 10}
+    )
+    assert MarkChange.objects.get(new_code="L").new_minutes_late == 10

@@ -64,17 +64,26 @@ def test_no_mark_on_a_saturday_or_before_admission_or_in_the_wrong_session(cast)
     assert not Mark.objects.exists()
 
 
-def test_an_office_l_entered_in_the_afternoon_has_no_invented_minutes(cast):
-    take_register(
-        cast.hawthorn,
-        DAY,
-        "AM",
-        [Entry(cast.poppy.id, "L", 0)],
-        by=cast.olive,
-        now=london(15, 0),
-        as_teacher=False,
-    )
-    assert Mark.objects.get(pupil=cast.poppy).minutes_late is None
+def test_an_office_l_entered_in_the_afternoon_asks_for_the_minutes(cast):
+    def office_l(minutes):
+        return take_register(
+            cast.hawthorn,
+            DAY,
+            "AM",
+            [Entry(cast.poppy.id, "L", 0, minutes)],
+            by=cast.olive,
+            now=london(15, 0),
+            as_teacher=False,
+        )
+
+    # No invented minutes: the office says how late the pupil was.
+    assert office_l(None).errors == [
+        "Poppy Fairweather: give the minutes late for L (the late book records the time a "
+        "pupil arrived)."
+    ]
+    assert not Mark.objects.exists()
+    assert office_l(12).ok
+    assert Mark.objects.get(pupil=cast.poppy).minutes_late == 12
 
 
 def test_an_improvement_period_from_a_saturday_starts_on_monday(school):

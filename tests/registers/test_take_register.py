@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -95,7 +97,8 @@ def test_a_stale_form_never_silently_overwrites_a_newer_mark(client, cast, at_90
     response = post_marks(client, cast.hawthorn, {cast.poppy: "N"})
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Nothing was saved" in page and "Poppy Fairweather (now L" in page
+    assert "Someone else changed this pupil's mark" in page
+    assert "saved now <code>L</code> (late, arrived before the register closed) by olive" in page
     assert Mark.objects.get(pupil=cast.poppy).code == "L"
 
 
@@ -159,9 +162,10 @@ def test_the_register_page_runs_a_fixed_number_of_queries(
 ):
     pupils = fill_class(cast.hawthorn, size)
     client.force_login(cast.alice)
-    # 16 whatever the class size: the calendar (2) says whether the session
-    # exists, and the session's second factor (1) is checked on every request.
-    with django_assert_max_num_queries(16):
+    # 17 whatever the class size: the calendar (2) says whether the session
+    # exists, the session's second factor (1) is checked on every request,
+    # and the page's register alerts need the user's school (1).
+    with django_assert_max_num_queries(17):
         assert client.get(url(cast.hawthorn)).status_code == 200
     with django_assert_max_num_queries(24):
         response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
@@ -178,3 +182,157 @@ def test_the_register_page_runs_a_fixed_number_of_queries(
         )
     assert response.status_code == 302
     assert MarkChange.objects.filter(old_code="/", new_code="N").count() == size
+
+
+def chosen(page: str, pupil) -> str:
+    """The mark the register form shows chosen for `pupil` (radio or select)."""
+    radio = re.search(rf'name="code_{pupil.id}" value="([^"]*)"\s+checked', page)
+    if radio:
+        return radio.group(1)
+    select = re.search(rf'<select name="code_{pupil.id}".*?</select>', page, re.S)
+    picked = select and re.search(r'<option value="([^"]*)" selected>', select.group(0))
+    return picked.group(1) if picked else ""
+
+
+def version_shown(page: str, pupil) -> int:
+    return int(re.search(rf'name="v_{pupil.id}" value="(\d+)"', page).group(1))
+
+
+def test_a_conflict_saves_the_rest_of_the_class_and_asks_about_that_pupil(
+    client, cast, fill_class, at_905
+):
+    from registers.services import sign_in_late
+
+    others = fill_class(cast.hawthorn, 29)
+    client.force_login(cast.alice)
+    # The teacher opened the register (every pupil unmarked), then the office
+    # signed Poppy in late.
+    sign_in_late(cast.poppy, london(9, 4), by=cast.olive, now=london(9, 4))
+    response = post_marks(client, cast.hawthorn, {p: "/" for p in [cast.poppy, *others]})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "29 marks saved" in page
+    assert "yours <code>/</code>; saved now <code>L</code>" in page and "by olive at 09:04" in page
+    assert Mark.objects.filter(code="/").count() == 29
+    # The form keeps the teacher's choice for Poppy, with the version now saved.
+    assert chosen(page, cast.poppy) == "/"
+    assert version_shown(page, cast.poppy) == 1
+    assert Mark.objects.get(pupil=cast.poppy).code == "L"
+    again = {cast.poppy: "/", **{p: "/" for p in others}}
+    versions = {p.id: 1 for p in [cast.poppy, *others]}
+    # Keeping hers changes the office's mark: that needs a reason.
+    refused = post_marks(client, cast.hawthorn, again, versions=versions)
+    assert "Give a reason for changing the saved marks of Poppy Fairweather." in (
+        refused.content.decode()
+    )
+    response = post_marks(
+        client, cast.hawthorn, again, versions=versions, reason="In class at 09:00"
+    )
+    assert response.status_code == 302
+    change = MarkChange.objects.get(old_code="L")
+    assert (change.new_code, change.reason) == ("/", "In class at 09:00")
+    assert change.changed_by == cast.alice
+    assert MarkChange.objects.count() == 29 + 2  # first entries, the L, the decision
+
+
+def test_choosing_their_mark_settles_a_conflict_without_a_reason(client, cast, fill_class, at_905):
+    from registers.services import sign_in_late
+
+    other = fill_class(cast.hawthorn, 1)[0]
+    client.force_login(cast.alice)
+    sign_in_late(cast.poppy, london(9, 4), by=cast.olive, now=london(9, 4))
+    post_marks(client, cast.hawthorn, {cast.poppy: "N", other: "/"})
+    theirs = {cast.poppy: "L", other: "/"}
+    response = post_marks(client, cast.hawthorn, theirs, versions={cast.poppy.id: 1, other.id: 1})
+    assert response.status_code == 302
+    assert Mark.objects.get(pupil=cast.poppy).minutes_late == 4  # the late book's, kept
+
+
+def test_an_office_code_saved_meanwhile_stands_and_the_rest_is_saved(
+    client, cast, fill_class, at_905
+):
+    from registers.services import write_mark
+
+    other = fill_class(cast.hawthorn, 1)[0]
+    client.force_login(cast.alice)
+    write_mark(cast.poppy, DAY, "AM", "M", by=cast.helen, now=london(9, 3), source="office")
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "/", other: "N"})
+    assert response.status_code == 409
+    assert "Only the office can change it" in response.content.decode()
+    assert dict(Mark.objects.values_list("pupil", "code")) == {cast.poppy.id: "M", other.id: "N"}
+
+
+def test_a_missing_reason_keeps_the_marks_the_teacher_chose(client, cast, fill_class, at_905):
+    other, third = fill_class(cast.hawthorn, 2)
+    client.force_login(cast.alice)
+    post_marks(client, cast.hawthorn, {cast.poppy: "/", other: "/"})
+    response = post_marks(
+        client,
+        cast.hawthorn,
+        {cast.poppy: "N", other: "/", third: "L"},
+        versions={cast.poppy.id: 1, other.id: 1},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Give a reason for changing the saved marks of Poppy Fairweather." in page
+    assert [chosen(page, p) for p in (cast.poppy, other, third)] == ["N", "/", "L"]
+    assert version_shown(page, cast.poppy) == 1
+    assert not Mark.objects.filter(pupil=third).exists()  # nothing was saved
+
+
+def test_a_teacher_cannot_record_l_before_the_register_opens(client, cast, time_machine):
+    time_machine.move_to(london(8, 55))
+    client.force_login(cast.alice)
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "L"})
+    assert response.status_code == 400
+    assert (
+        "Poppy Fairweather: the register opens at 09:00; a pupil in class before then is "
+        "present, not late."
+    ) in response.content.decode()
+    assert chosen(response.content.decode(), cast.poppy) == "L"
+    assert not Mark.objects.exists()
+    time_machine.move_to(london(9, 7))
+    assert post_marks(client, cast.hawthorn, {cast.poppy: "L"}).status_code == 302
+    assert Mark.objects.get(pupil=cast.poppy).minutes_late == 7
+
+
+def test_the_office_gives_the_minutes_of_every_l(client, cast, time_machine):
+    time_machine.move_to(london(11, 0))
+    client.force_login(cast.olive)
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "L"})
+    assert response.status_code == 400
+    assert "give the minutes late for L" in response.content.decode()
+    assert not Mark.objects.exists()
+    page = client.get(url(cast.hawthorn)).content.decode()
+    assert f'name="late_{cast.poppy.id}"' in page
+    response = post_marks(client, cast.hawthorn, {cast.poppy: "L"}, **{f"late_{cast.poppy.id}": 12})
+    assert response.status_code == 302
+    assert Mark.objects.get(pupil=cast.poppy).minutes_late == 12
+    # Correcting the minutes is an amendment, with its reason.
+    post_marks(
+        client,
+        cast.hawthorn,
+        {cast.poppy: "L"},
+        versions={cast.poppy.id: 1},
+        reason="Signed in at 09:15, not 09:12",
+        **{f"late_{cast.poppy.id}": 15},
+    )
+    change = MarkChange.objects.get(old_code="L")
+    assert (change.old_minutes_late, change.new_minutes_late) == (12, 15)
+
+
+@pytest.mark.parametrize("size", [10, 40])
+def test_a_conflicting_submit_runs_a_fixed_number_of_queries(
+    client, cast, fill_class, at_905, size, django_assert_max_num_queries
+):
+    from registers.services import sign_in_late
+
+    pupils = fill_class(cast.hawthorn, size)
+    client.force_login(cast.alice)
+    sign_in_late(pupils[0], london(9, 4), by=cast.olive, now=london(9, 4))
+    sign_in_late(pupils[1], london(9, 4), by=cast.olive, now=london(9, 4))
+    # Saving the rest and showing the page again: 27 whatever the class size.
+    with django_assert_max_num_queries(27):
+        response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
+    assert response.status_code == 409
+    assert Mark.objects.filter(code="/").count() == size - 2

@@ -95,12 +95,19 @@ def test_governors_and_teachers_cannot_reach_staff_reports(client, cast, url_nam
 
 
 def test_the_marks_export_lists_upn_date_session_code(client, cast, term_of_marks):
+    from registers.services import close_due_registers
+    from tests.registers.conftest import london
+
+    close_due_registers(cast.school, london(9, 20, dt.date(2026, 11, 26)))  # nobody took them
     client.force_login(cast.helen)
     response = client.get(reverse("marks_export"), {"start": "2026-11-02", "end": "2026-11-02"})
     assert response["Content-Disposition"].endswith('"marks-2026-11-02-to-2026-11-02.csv"')
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0] == "upn,date,session,code"
-    assert f"{cast.poppy.upn},2026-11-02,AM,/" in lines
+    assert lines[0] == "upn,date,session,code,status"
+    assert f"{cast.poppy.upn},2026-11-02,AM,/," in lines
+    held = client.get(reverse("marks_export"), {"start": "2026-11-26", "end": "2026-11-26"})
+    lines = b"".join(held.streaming_content).decode().splitlines()
+    assert f"{cast.poppy.upn},2026-11-26,AM,N,register not taken" in lines
     assert not any(",2026-11-03," in line for line in lines)
 
 
