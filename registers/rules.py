@@ -41,14 +41,27 @@ def session_of_arrival(school: School, arrived_at: dt.datetime) -> str:
     return Session.AM if local.time() < school.pm_register_opens else Session.PM
 
 
+def minutes_after(opened: dt.datetime, moment: dt.datetime) -> int:
+    """Whole minutes late, as a clock shows them (09:19:40 is 19), but at least
+    one: a pupil 20 seconds after the register time is late, never "0 minutes"."""
+    return max(1, int((moment - opened).total_seconds() // 60))
+
+
 def arrival_code(school: School, session: str, arrived_at: dt.datetime) -> tuple[str, int | None]:
-    """The code and minutes late for a pupil arriving at `arrived_at`."""
+    """The code and minutes late for a pupil arriving at `arrived_at`.
+
+    On time at or before the register time (seed policies: late "if they do
+    not arrive at their classroom door by 9am"); L strictly after it and
+    before the close; U at or after the close (Heartwood: "arriving on or
+    after this time").
+    """
     local = arrived_at.astimezone(school.tz)
     opens, closes = register_times(school, session)
-    if local.time() < opens:
+    opened = at(school, local.date(), opens)
+    if local <= opened:
         return present_code(session), None
-    minutes = int((local - at(school, local.date(), opens)).total_seconds() // 60)
-    if local.time() < closes:
+    minutes = minutes_after(opened, local)
+    if local < at(school, local.date(), closes):
         return codes.LATE, minutes
     return codes.LATE_AFTER_CLOSE, minutes
 
@@ -59,9 +72,9 @@ def is_closed_for_teachers(school: School, day: dt.date, session: str, now: dt.d
 
 
 def minutes_late_at(school: School, day: dt.date, session: str, now: dt.datetime) -> int | None:
-    """Minutes late of a pupil the teacher marks L at `now`, or None before the
-    register opens: a pupil in class before then is on time, not late."""
+    """Minutes late of a pupil the teacher marks L at `now`, or None at or
+    before the register time: a pupil in class by then is on time, not late."""
     opened = at(school, day, register_times(school, session)[0])
-    if now < opened:
+    if now <= opened:
         return None
-    return int((now - opened).total_seconds() // 60)
+    return minutes_after(opened, now)

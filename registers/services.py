@@ -407,7 +407,7 @@ def _late_without_minutes(school: School, session: str, pupil: Pupil, as_teacher
     if as_teacher:
         opens = rules.register_times(school, session)[0]
         return (
-            f"{pupil.name}: the register opens at {opens:%H:%M}; a pupil in class before "
+            f"{pupil.name}: the register opens at {opens:%H:%M}; a pupil in class by "
             "then is present, not late."
         )
     return (

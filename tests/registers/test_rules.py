@@ -1,4 +1,10 @@
-"""The L/U rule at and around the close, in GMT and BST, for AM and PM."""
+"""The L/U rule at and around the register time and the close, in GMT and
+BST, for AM and PM.
+
+Sources: the seed policies ("late ... if they do not arrive at their classroom
+door by 9am"; Heartwood: U for "arriving on or after this time", the close);
+School Attendance (Pupil Registration) (England) Regulations 2024, codes L and U.
+"""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -27,7 +33,11 @@ def utc(*args):
     [
         # Friday 26 March 2027, GMT: the school clock is UTC.
         (utc(2027, 3, 26, 8, 59), ("/", None)),
-        (utc(2027, 3, 26, 9, 0), ("L", 0)),
+        # At the register time exactly is on time ("by 9am"); a moment after is
+        # late, and late by at least a minute.
+        (utc(2027, 3, 26, 9, 0), ("/", None)),
+        (utc(2027, 3, 26, 9, 0, 1), ("L", 1)),
+        (utc(2027, 3, 26, 9, 1), ("L", 1)),
         (utc(2027, 3, 26, 9, 19, 59), ("L", 19)),
         (utc(2027, 3, 26, 9, 20), ("U", 20)),
         (utc(2027, 3, 26, 9, 21), ("U", 21)),
@@ -50,6 +60,8 @@ def test_am_arrivals(school, arrival, expected):
     ("local", "expected"),
     [
         (dt.datetime(2027, 3, 29, 13, 14, tzinfo=LONDON), ("\\", None)),
+        (dt.datetime(2027, 3, 29, 13, 15, tzinfo=LONDON), ("\\", None)),
+        (dt.datetime(2027, 3, 29, 13, 15, 30, tzinfo=LONDON), ("L", 1)),
         (dt.datetime(2027, 3, 29, 13, 34, tzinfo=LONDON), ("L", 19)),
         (dt.datetime(2027, 3, 29, 13, 35, tzinfo=LONDON), ("U", 20)),
         (dt.datetime(2026, 11, 2, 13, 34, tzinfo=LONDON), ("L", 19)),

@@ -280,13 +280,16 @@ def test_a_missing_reason_keeps_the_marks_the_teacher_chose(client, cast, fill_c
     assert not Mark.objects.filter(pupil=third).exists()  # nothing was saved
 
 
-def test_a_teacher_cannot_record_l_before_the_register_opens(client, cast, time_machine):
-    time_machine.move_to(london(8, 55))
+@pytest.mark.parametrize("when", [(8, 55), (9, 0)])
+def test_a_teacher_cannot_record_l_before_the_register_opens(client, cast, time_machine, when):
+    """On time is by the register time itself (seed policies: late "if they do
+    not arrive at their classroom door by 9am"), so 09:00:00 is not late."""
+    time_machine.move_to(london(*when), tick=False)
     client.force_login(cast.alice)
     response = post_marks(client, cast.hawthorn, {cast.poppy: "L"})
     assert response.status_code == 400
     assert (
-        "Poppy Fairweather: the register opens at 09:00; a pupil in class before then is "
+        "Poppy Fairweather: the register opens at 09:00; a pupil in class by then is "
         "present, not late."
     ) in response.content.decode()
     assert chosen(response.content.decode(), cast.poppy) == "L"
