@@ -4,8 +4,9 @@ The School Attendance (Pupil Registration) (England) Regulations 2024 let the
 head grant leave only in exceptional circumstances and only on an
 application made in advance by a parent the pupil normally lives with; the
 head decides which days and how many. So the decision is the set of school
-days granted, and a day the application came too late for cannot be among
-them.
+days granted; and a request recorded once the absence has begun (flagged
+retrospective) is not an application in advance for any of its days, so it
+can be recorded and declined, never granted.
 
 A granted day is C (leave of absence, exceptional circumstances). A refused
 day is coded only if the pupil turns out absent: G ("holiday not granted by
@@ -75,9 +76,13 @@ def why_not_granted(request: LeaveRequest, day: dt.date, calendar: SchoolCalenda
         )
     if not calendar.is_school_day(day):
         return f"{long} is not a school day."
-    if day <= applied_on(request):
+    if request.retrospective:
+        # The whole request, not only its past days: an application made once
+        # the absence has begun is not one "made in advance".
         return (
-            f"{long} cannot be granted: the request was made on or after the day, and leave "
-            "is granted only on an application made in advance."
+            f"{long} cannot be granted: the request was recorded on "
+            f"{applied_on(request):%-d %B %Y}, after the absence began on "
+            f"{request.first_day:%-d %B %Y}, and leave is granted only on an application "
+            "made in advance. Record the decision as not granted."
         )
     return ""

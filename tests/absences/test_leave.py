@@ -169,6 +169,46 @@ def test_a_retrospective_decision_codes_the_days_already_missed_as_unauthorised(
     assert codes == {first: "O", first + dt.timedelta(days=1): "O"}
 
 
+def test_a_request_recorded_once_the_absence_began_cannot_be_granted_even_for_later_days(
+    client, cast
+):
+    """Regulations 2024 (leave of absence): granted only on an application made
+    in advance; domain.md: "A retrospective request can be recorded but not
+    granted: the absence is unauthorised (G for a holiday)". A request made on
+    the second day of a week away is not in advance for any of its days."""
+    first = dt.date(2026, 11, 23)
+    leave = request_for(
+        cast,
+        first=first,
+        last=first + dt.timedelta(days=4),
+        now=london(10, 0, first + dt.timedelta(days=1)),
+        purpose=LeaveRequest.Purpose.HOLIDAY,
+        reason="Family holiday booked",
+    )
+    assert leave.retrospective
+    close_due_registers(cast.school, london(13, 40, first))
+    with pytest.raises(MarkError, match="after the absence began on 23 November 2026"):
+        decide_leave_request(
+            leave,
+            granted_dates=[first + dt.timedelta(days=3)],  # Thursday, still to come
+            reason="Exceptional",
+            by=cast.helen,
+            now=london(12, 0, first + dt.timedelta(days=1)),
+        )
+    leave.refresh_from_db()
+    assert leave.status == LeaveRequest.Status.PENDING and not leave.granted_dates
+    client.force_login(cast.helen)
+    page = client.get(reverse("leave_detail", args=[leave.id])).content.decode()
+    assert "after the absence began" in page  # why each day's box is not offered
+    decide_leave_request(
+        leave, granted_dates=[], reason="Made after the absence began.", by=cast.helen,
+        now=london(12, 0, first + dt.timedelta(days=1)),
+    )  # fmt: skip
+    monday = Mark.objects.get(pupil=cast.poppy, date=first, session="AM")
+    assert monday.code == "G"  # a holiday not granted
+    assert monday.changes.count() == 2  # the close's N, then the decision
+
+
 def test_the_request_form_asks_what_the_leave_is_for(client, cast):
     client.force_login(cast.olive)
     fields = {

@@ -145,8 +145,10 @@ def test_a_decision_needs_a_reason(head, cast):
     assert LeaveRequest.objects.get().status == LeaveRequest.Status.PENDING
 
 
-def test_a_day_on_or_before_the_application_cannot_be_granted(head, cast):
-    # Asked on Wednesday 25 November for Monday 23 to Friday 27 November.
+def test_no_day_of_a_request_made_once_the_absence_began_can_be_granted(head, cast):
+    """Regulations 2024: leave only on an application made in advance. Asked
+    on Wednesday 25 November for Monday 23 to Friday 27 November, the request
+    is retrospective: not even Thursday, still to come, can be granted."""
     first = dt.date(2026, 11, 23)
     leave = request_for(
         cast,
@@ -156,20 +158,16 @@ def test_a_day_on_or_before_the_application_cannot_be_granted(head, cast):
     )
     page = head.get(reverse("leave_detail", args=[leave.id])).content.decode()
     assert re.search(r'value="2026-11-25"[^>]*disabled', page)
-    assert not re.search(r'value="2026-11-26"[^>]*disabled', page)
-    response = decide(head, leave, [first + dt.timedelta(days=2)])
+    assert re.search(r'value="2026-11-26"[^>]*disabled', page)
+    response = decide(head, leave, [first + dt.timedelta(days=3)])
     assert response.status_code == 400
     assert "application made in advance" in response.content.decode()
     with pytest.raises(MarkError, match="application made in advance"):
         decide_leave_request(leave, granted_dates=[first], reason="x", by=cast.helen, now=DECIDED)
     leave = decide_leave_request(
-        leave,
-        granted_dates=[first + dt.timedelta(days=3)],
-        reason="Funeral day",
-        by=cast.helen,
-        now=DECIDED,
+        leave, granted_dates=[], reason="Asked for after it began", by=cast.helen, now=DECIDED
     )
-    assert leave.status == LeaveRequest.Status.PART_GRANTED
+    assert leave.status == LeaveRequest.Status.DECLINED
 
 
 def test_someone_who_may_not_authorise_absence_cannot_decide(client, cast, time_machine):
