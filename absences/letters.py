@@ -99,7 +99,7 @@ def send_leave_decision(request: LeaveRequest, email: bool = True) -> list[str]:
         {
             link.contact.email
             for link in request.pupil.contact_links.select_related("contact")
-            if link.parental_responsibility and link.contact.email
+            if link.is_parent and link.contact.email
         }
         | ({request.email} if request.email else set())
     )

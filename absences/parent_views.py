@@ -1,8 +1,9 @@
 """Pages a parent reaches through their personal link: no password, no account.
 
-The link shows only that contact's own children (with parental
-responsibility), and only lets them tell the school something: it never shows
-attendance records or other family members' details.
+The link shows only the children that contact is a parent of in law
+(parental responsibility or care of the child), and only lets them tell the
+school something: it never shows attendance records or other family
+members' details.
 """
 
 from __future__ import annotations

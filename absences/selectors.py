@@ -233,10 +233,11 @@ def outbox(school: School, day: dt.date):
 
 
 def children_of(contact, today: dt.date) -> list[Pupil]:
-    """The children a contact may report for: parental responsibility, on roll."""
+    """The children a contact may report for: their parent in law (parental
+    responsibility or care of the child, s.576 Education Act 1996), on roll."""
     return list(
         Pupil.objects.filter(
-            contact_links__contact=contact, contact_links__parental_responsibility=True
+            contact_links__in=PupilContact.objects.filter(contact=contact).parents()
         )
         .filter(Q(leaving_date__isnull=True) | Q(leaving_date__gte=today))
         .select_related("registration_group", "school")

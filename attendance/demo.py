@@ -276,6 +276,11 @@ def _admission(rng: random.Random, year_group: str, year_start: dt.date, today: 
     return dt.date(year_start.year - max(OFFSET[year_group], 0), 9, 1)
 
 
+PR = PupilContact.ParentGround.PARENTAL_RESPONSIBILITY
+CARE = PupilContact.ParentGround.CARE
+NEITHER = PupilContact.ParentGround.NEITHER
+
+
 def _phone(rng: random.Random) -> str:
     return f"07{rng.randrange(100, 999)} {rng.randrange(100000, 999999)}"
 
@@ -496,7 +501,8 @@ class _Families:
                     postcode=postcode,
                     preferred_contact_method="sms",
                 )
-                family.append((carer, PupilContact.Relationship.FOSTER_CARER, False, True))
+                # A foster carer has care of the child: a parent in law (s.576).
+                family.append((carer, PupilContact.Relationship.FOSTER_CARER, CARE, True))
             else:
                 two_parents = rng.random() < 0.7
                 mum = new_contact(
@@ -511,7 +517,7 @@ class _Families:
                     postcode=postcode,
                     preferred_contact_method=rng.choice(["sms", "sms", "phone", "email"]),
                 )
-                family.append((mum, PupilContact.Relationship.MOTHER, True, True))
+                family.append((mum, PupilContact.Relationship.MOTHER, PR, True))
                 if two_parents:
                     lives_with = rng.random() < 0.85
                     dad = new_contact(
@@ -527,7 +533,27 @@ class _Families:
                         postcode=postcode if lives_with else "",
                         preferred_contact_method="phone",
                     )
-                    family.append((dad, PupilContact.Relationship.FATHER, True, lives_with))
+                    family.append((dad, PupilContact.Relationship.FATHER, PR, lives_with))
+                else:
+                    # Mum's partner, living with the family without parental
+                    # responsibility: a parent in law by care of the child
+                    # (s.576 Education Act 1996). Drawn from a stream of its
+                    # own, so every other family comes out as before.
+                    step = random.Random(f"step-parent-{family_no}")
+                    if step.random() < 0.35:
+                        partner = new_contact(
+                            school=school,
+                            external_id=f"C{family_no:04d}S",
+                            title="Mr",
+                            first_name=step.choice(FIRST_M),
+                            last_name=step.choice(SURNAMES),
+                            mobile_phone=_phone(step),
+                            email=f"family{family_no}.s@example.org",
+                            address=address,
+                            postcode=postcode,
+                            preferred_contact_method="sms",
+                        )
+                        family.append((partner, PupilContact.Relationship.STEP_PARENT, CARE, True))
                 if rng.random() < 0.3:
                     gran = new_contact(
                         school=school,
@@ -537,7 +563,7 @@ class _Families:
                         home_phone=f"01727 {rng.randrange(100000, 999999)}",
                         preferred_contact_method="phone",
                     )
-                    family.append((gran, PupilContact.Relationship.GRANDPARENT, False, False))
+                    family.append((gran, PupilContact.Relationship.GRANDPARENT, NEITHER, False))
             open_years = [y for y, names in by_year.items() if any(free[n] for n in names)]
             for year_group in rng.sample(open_years, min(children, len(open_years))):
                 name = rng.choice([n for n in by_year[year_group] if free[n]])
@@ -584,11 +610,11 @@ class _Families:
                 pupil=pupil,
                 contact=contact,
                 relationship=relationship,
-                parental_responsibility=pr,
+                parent_ground=ground,
                 lives_with_pupil=lives_with,
                 priority=priority,
             )
-            for priority, (pupil, contact, relationship, pr, lives_with) in _numbered(links)
+            for priority, (pupil, contact, relationship, ground, lives_with) in _numbered(links)
         )
         return len(pupils)
 

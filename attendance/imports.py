@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
@@ -74,6 +76,7 @@ CONTACT_COLUMNS = [
     "first_name",
     "last_name",
     "relationship",
+    "parent_ground",
     "parental_responsibility",
     "lives_with_pupil",
     "priority",
@@ -101,6 +104,35 @@ CONTACT_DETAIL_FIELDS = [
 
 TRUE = {"y", "yes", "true", "1"}
 FALSE = {"n", "no", "false", "0", ""}
+
+
+log = logging.getLogger("rollcall.imports")
+
+
+def _logged(kind: str):
+    """Log each import's outcome: counts and the rows refused, never a value
+    from the file (a row's message can carry a UPN or a name)."""
+
+    def wrap(run):
+        @functools.wraps(run)
+        def logged(school, *args, **kwargs):
+            result = run(school, *args, **kwargs)
+            log.log(
+                logging.WARNING if result.errors else logging.INFO,
+                "import refused" if result.errors else "import saved",
+                extra={
+                    "import": kind,
+                    "school_id": school.id,
+                    "rows_created": result.created,
+                    "rows_updated": result.updated,
+                    "error_rows": [number for number, _ in result.errors][:50],
+                },
+            )
+            return result
+
+        return logged
+
+    return wrap
 
 
 class RowError(ValueError):
@@ -295,6 +327,7 @@ def _parse_pupil(row: dict, school: School, groups: dict[str, RegistrationGroup]
     return values
 
 
+@_logged("pupils")
 def import_pupils(
     school: School, data: bytes | str, academic_year: AcademicYear | None
 ) -> ImportResult:
@@ -350,6 +383,37 @@ def import_pupils(
     return result
 
 
+def _parent_ground(row: dict) -> str:
+    """Why the contact is a parent in law (s.576 Education Act 1996).
+
+    Files from before parent_ground (or an MIS without it) carry only
+    parental_responsibility: Y is that ground, N is neither, since care of
+    the child cannot be told from it. A file with both must not contradict
+    itself.
+    """
+    Ground = PupilContact.ParentGround
+    has_pr = _flag(row.get("parental_responsibility") or "Y", "parental_responsibility")
+    if not row.get("parent_ground"):
+        return Ground.PARENTAL_RESPONSIBILITY if has_pr else Ground.NEITHER
+    ground = _choice(
+        row["parent_ground"],
+        "parent_ground",
+        Ground.choices,
+        aliases={
+            "pr": Ground.PARENTAL_RESPONSIBILITY,
+            "care of the child": Ground.CARE,
+            "natural parent": Ground.NATURAL_PARENT,
+            "none": Ground.NEITHER,
+        },
+    )
+    if row.get("parental_responsibility") and has_pr != (ground == Ground.PARENTAL_RESPONSIBILITY):
+        raise RowError(
+            f"parental_responsibility {row['parental_responsibility']!r} contradicts "
+            f"parent_ground {row['parent_ground']!r}"
+        )
+    return ground
+
+
 def _parse_contact(row: dict) -> dict:
     _require(row, CONTACT_REQUIRED)
     _check_lengths(row, Contact)
@@ -394,15 +458,14 @@ def _parse_contact(row: dict) -> dict:
                 PupilContact.Relationship.choices,
                 aliases={"mum": "mother", "dad": "father", "step-parent": "step_parent"},
             ),
-            "parental_responsibility": _flag(
-                row.get("parental_responsibility") or "Y", "parental_responsibility"
-            ),
+            "parent_ground": _parent_ground(row),
             "lives_with_pupil": _flag(row.get("lives_with_pupil") or "Y", "lives_with_pupil"),
             "priority": int(priority),
         },
     }
 
 
+@_logged("contacts")
 def import_contacts(school: School, data: bytes | str) -> ImportResult:
     """Create or update contacts and their links to pupils; all or nothing.
 

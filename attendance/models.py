@@ -333,13 +333,10 @@ class Pupil(models.Model):
         )
 
     def parents(self) -> list[Contact]:
-        """The contacts with parental responsibility, in the links' order: whom
-        letters are addressed and sent to."""
-        return [
-            link.contact
-            for link in self.contact_links.select_related("contact")
-            if link.parental_responsibility
-        ]
+        """The parents in law (natural parent, parental responsibility or care,
+        s.576 Education Act 1996), in the links' order: whom letters are
+        addressed and sent to."""
+        return [link.contact for link in self.contact_links.select_related("contact").parents()]
 
     def clean(self) -> None:
         if self.leaving_date and self.admission_date and self.leaving_date < self.admission_date:
@@ -419,9 +416,34 @@ class Contact(models.Model):
         ]
 
 
+class PupilContactQuerySet(models.QuerySet):
+    def parents(self) -> PupilContactQuerySet:
+        """The links of parents in law (PupilContact.ParentGround)."""
+        return self.filter(parent_ground__in=PupilContact.PARENTS_IN_LAW)
+
+
 @pghistory.track(*history.events())
 class PupilContact(models.Model):
     """How a contact relates to one pupil: siblings share the contact."""
+
+    class ParentGround(models.TextChoices):
+        """Why a contact is, or is not, a parent in law.
+
+        s.576 Education Act 1996 (quoted in the Heartwood policy): a parent is
+        any natural parent, any person with parental responsibility and any
+        person who has care of the child. A step-parent or partner the child
+        lives with is a parent without parental responsibility, and so is a
+        birth parent without it; each such parent may report absence, is
+        contacted about it and may receive a penalty notice.
+        """
+
+        PARENTAL_RESPONSIBILITY = "parental_responsibility", "Parental responsibility"
+        CARE = (
+            "care",
+            "Care of the child (lives with and looks after them, without parental responsibility)",
+        )
+        NATURAL_PARENT = "natural_parent", "Natural parent (without parental responsibility)"
+        NEITHER = "neither", "Neither (not a parent in law)"
 
     class Relationship(models.TextChoices):
         MOTHER = "mother", "Mother"
@@ -438,11 +460,33 @@ class PupilContact(models.Model):
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="contact_links")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="pupil_links")
     relationship = models.CharField(max_length=14, choices=Relationship.choices)
-    parental_responsibility = models.BooleanField(default=True)
+    parent_ground = models.CharField(
+        "parent in law by",
+        max_length=23,
+        choices=ParentGround.choices,
+        default=ParentGround.PARENTAL_RESPONSIBILITY,
+    )
+    # Kept for the code that still asks about parental responsibility itself
+    # (leave requests and their letters), and so the history keeps its
+    # column: worked out by the database from parent_ground, so the two can
+    # never disagree. Set parent_ground, never this.
+    parental_responsibility = models.GeneratedField(
+        expression=models.Q(parent_ground="parental_responsibility"),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     lives_with_pupil = models.BooleanField(default=True)
     priority = models.PositiveSmallIntegerField(
         default=1, help_text="1 is called first", validators=[MinValueValidator(1)]
     )
+
+    PARENTS_IN_LAW = (
+        ParentGround.PARENTAL_RESPONSIBILITY,
+        ParentGround.CARE,
+        ParentGround.NATURAL_PARENT,
+    )
+
+    objects = PupilContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["pupil", "priority"]
@@ -452,6 +496,11 @@ class PupilContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} ({self.get_relationship_display()} of {self.pupil})"
+
+    @property
+    def is_parent(self) -> bool:
+        """A parent in law (s.576 Education Act 1996): see ParentGround."""
+        return self.parent_ground in self.PARENTS_IN_LAW
 
 
 class RoleScope(models.Model):

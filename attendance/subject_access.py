@@ -113,7 +113,7 @@ def export(pupil: Pupil) -> bytes:
     table(
         "penalty_notices.csv",
         "Penalty notices",
-        [_fields(n) for n in PenaltyNotice.objects.filter(pupil=pupil)],
+        [_fields(n, exclude=("letter",)) for n in PenaltyNotice.objects.filter(pupil=pupil)],
     )
     table(
         "view_log.csv",
@@ -142,6 +142,10 @@ def export(pupil: Pupil) -> bytes:
             files.append(
                 (f"letters/notice-to-improve-{case.id}.pdf", "Notice to Improve", nti.letter)
             )
+    for notice in PenaltyNotice.objects.filter(pupil=pupil).exclude(letter=""):
+        files.append(
+            (f"letters/penalty-notice-{notice.id}.pdf", "Penalty notice dates", notice.letter)
+        )
     evidence = Evidence.objects.filter(report__pupil=pupil) | Evidence.objects.filter(
         leave_request__pupil=pupil
     )

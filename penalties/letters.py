@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 
 from attendance.models import Pupil, School
-from attendance.pdfs import LetterHead, head_to_parents, render_pdf
+from attendance.pdfs import LetterHead, head_to_parents, letter_head, render_pdf
 from registers.models import Mark
 from registers.services import MarkError
 from registers.statistics import figures_for_pupil
 
-from .models import Case, Intervention, LetterTemplate
-from .selectors import offence_sessions, unresolved_in_window
+from .models import Case, Intervention, LetterTemplate, PenaltyNotice
+from .selectors import notice_rests_on, offence_sessions, unresolved_in_window
 
 DEFAULTS = {
     LetterTemplate.Kind.CONCERN: (
@@ -203,9 +203,9 @@ def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
                 "relationship": link.get_relationship_display(),
                 "address": f"{link.contact.address} {link.contact.postcode}".strip(),
                 "phone": link.contact.mobile_phone or link.contact.home_phone,
-                "pr": link.parental_responsibility,
+                "ground": link.get_parent_ground_display(),
             }
-            for link in pupil.contact_links.select_related("contact")
+            for link in pupil.contact_links.select_related("contact").parents()
         ],
         window=f"{case.window_start:%d %B %Y} to {case.window_end:%d %B %Y}",
         sessions_counted=offence_sessions(case),
@@ -227,3 +227,57 @@ def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
         },
     )
     return render_pdf("letters/la_referral.html", pack)
+
+
+@dataclass
+class PenaltyNoticeDates(LetterHead):
+    """The school's letter to the parent a notice went to: the dates it runs to,
+    the same as the case page shows."""
+
+    pupil_name: str
+    local_authority: str
+    reference: str
+    issued_on: str
+    service: str
+    posted: bool
+    served_on: str
+    received_on: str
+    sequence: int
+    earlier: list[str]
+    reduced_amount: str
+    reduced_by: str
+    full_amount: str
+    full_by: str
+
+
+def _pounds(amount) -> str:
+    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
+
+
+def penalty_notice_letter(notice: PenaltyNotice, today: dt.date) -> bytes:
+    school, parent = notice.case.school, notice.parent
+    letter = PenaltyNoticeDates(
+        **letter_head(
+            school,
+            parent.name,
+            parent.postal_address,
+            today,
+            school.headteacher or "The headteacher",
+            "Headteacher",
+        ),
+        pupil_name=notice.pupil.name,
+        local_authority=school.local_authority or "the local authority",
+        reference=notice.reference,
+        issued_on=f"{notice.issued_on:%-d %B %Y}",
+        service=notice.get_service_display(),
+        posted=notice.service == PenaltyNotice.Service.POST,
+        served_on=f"{notice.served_on:%-d %B %Y}",
+        received_on=f"{notice.received_on:%A %-d %B %Y}",
+        sequence=notice.sequence,
+        earlier=[f"{n.issued_on:%-d %B %Y}" for n in notice_rests_on(notice)],
+        reduced_amount=_pounds(notice.reduced_amount) if notice.reduced_amount else "",
+        reduced_by=f"{notice.reduced_by:%A %-d %B %Y}" if notice.reduced_by else "",
+        full_amount=_pounds(notice.full_amount),
+        full_by=f"{notice.full_by:%A %-d %B %Y}",
+    )
+    return render_pdf("letters/penalty_notice.html", letter)

@@ -38,6 +38,10 @@ class Case(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     # The breach no longer stands (marks amended): its sessions may count again.
     void = models.BooleanField(default=False)
+    la_told_on = models.DateField(
+        null=True, blank=True,
+        help_text="when the LA was told a referred case no longer meets the threshold",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-opened_on"]
@@ -101,10 +105,18 @@ class PenaltyNotice(models.Model):
         UNPAID = "unpaid", "Unpaid (period expired)"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class Service(models.TextChoices):
+        HAND = "hand", "By hand"
+        POST = "post", "By first-class post"
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notices")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="penalty_notices")
     parent = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="penalty_notices")
     issued_on = models.DateField()
+    # Both payment periods run from the parent's receipt (framework.received_on).
+    service = models.CharField("served", max_length=4, choices=Service.choices)
+    served_on = models.DateField(help_text="the day it was handed to the parent or posted")
+    received_on = models.DateField(help_text="the day of receipt, deemed for a posted notice")
     sequence = models.PositiveSmallIntegerField(help_text="1st or 2nd within 3 years")
     reduced_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     reduced_by = models.DateField(null=True, blank=True)
@@ -114,12 +126,18 @@ class PenaltyNotice(models.Model):
     paid_on = models.DateField(null=True, blank=True)
     paid_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     reference = models.CharField("LA reference", max_length=50, blank=True)
+    # The school's letter to this parent setting out the notice's dates.
+    letter = models.FileField(upload_to="letters/notices/", blank=True)
 
     class Meta:
         ordering = ["-issued_on"]
 
     def __str__(self) -> str:
         return f"Penalty notice to {self.parent} ({self.issued_on})"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
 
 
 class Intervention(models.Model):

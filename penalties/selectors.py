@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from attendance import codes
-from attendance.models import AcademicYear, Pupil, School
+from attendance.models import AcademicYear, Contact, Pupil, PupilContact, School
 from attendance.selectors import pupils_on_roll
-from registers.models import Mark
+from registers.models import Mark, MarkChange
 from registers.statistics import figures_by_pupil
 
 from . import framework, thresholds
@@ -113,6 +113,71 @@ def offence_sessions(case: Case) -> int:
     still coded G, O or U. The one figure the case page, its Notice to Improve
     and its referral pack show."""
     return case.sessions.filter(mark__code__in=framework.threshold_codes()).count()
+
+
+def threshold_amendments(case: Case) -> list[MarkChange]:
+    """The amendments since the case opened that took its sessions out of
+    G, O and U (a hospital letter: U became I), on marks that still do not
+    count: what brought the case below the threshold, if it is."""
+    offences = framework.threshold_codes()
+    opened = dt.datetime.combine(case.opened_on, dt.time.min, tzinfo=case.school.tz)
+    return list(
+        MarkChange.objects.filter(
+            mark__in=case.sessions.exclude(mark__code__in=offences).values("mark"),
+            changed_at__gte=opened,
+            old_code__in=offences,
+        )
+        .exclude(new_code__in=offences)
+        .select_related("mark")
+        .order_by("changed_at", "id")
+    )
+
+
+def earlier_notices(pupil_id: int, parent: Contact, issued_on: dt.date) -> list[PenaltyNotice]:
+    """The notices to `parent` for this child that a notice issued on
+    `issued_on` counts toward the limit of two (framework.notices_counted_toward_limit)."""
+    notices = PenaltyNotice.objects.filter(pupil_id=pupil_id, parent=parent)
+    return framework.notices_counted_toward_limit(notices, issued_on)
+
+
+@dataclass
+class ParentLimit:
+    """Where one parent stands against the limit of two notices for this child."""
+
+    parent: Contact
+    counted: list[PenaltyNotice]  # the earlier notices the count rests on, oldest first
+    next_amounts: framework.Amounts | None  # None: a third is refused
+    refused_until: dt.date | None  # the first day a further notice could be a first again
+
+
+def limits_by_parent(case: Case, links: list[PupilContact], today: dt.date) -> list[ParentLimit]:
+    rows = []
+    for link in links:
+        counted = earlier_notices(case.pupil_id, link.contact, today)
+        try:
+            amounts, until = framework.amounts_for(counted), None
+        except framework.ThirdNoticeError:
+            amounts, until = None, framework.limit_period_ends(counted[0].issued_on)
+        rows.append(ParentLimit(link.contact, counted, amounts, until))
+    return rows
+
+
+def notice_rests_on(notice: PenaltyNotice) -> list[PenaltyNotice]:
+    """The earlier notices an issued notice's sequence (1st or 2nd) was counted on."""
+    earlier = PenaltyNotice.objects.filter(pupil_id=notice.pupil_id, parent_id=notice.parent_id)
+    return framework.notices_counted_toward_limit(
+        earlier.exclude(pk=notice.pk).filter(id__lt=notice.id), notice.issued_on
+    )
+
+
+@dataclass
+class NoticeRow:
+    notice: PenaltyNotice
+    rests_on: list[PenaltyNotice]  # the earlier notices its sequence was counted on
+
+
+def case_notices(case: Case) -> list[NoticeRow]:
+    return [NoticeRow(n, notice_rests_on(n)) for n in case.notices.select_related("parent")]
 
 
 def unresolved_in_window(case: Case) -> list[Mark]:

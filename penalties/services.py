@@ -11,9 +11,10 @@ from django.db.models import Count, Q
 
 from attendance.models import Contact, School, User
 from attendance.school_calendar import SchoolCalendar
+from registers.models import MarkChange
 from registers.services import MarkError
 
-from . import framework, thresholds
+from . import framework, selectors, thresholds
 from .models import Case, Intervention, NoticeToImprove, PenaltyNotice
 
 # Any fixed number: two runs of the job never overlap.
@@ -27,9 +28,15 @@ class ThresholdRun:
     approaching: dict[int, int] = field(default_factory=dict)
 
 
+def _withdrawn_outcome(still: int) -> str:
+    return f"Breach withdrawn: marks amended ({still} threshold sessions remain)"
+
+
 def _void_amended_cases(schools: list[School], today: dt.date) -> list[Case]:
     """A case still at "threshold met" whose marks were amended below the
-    threshold (say U corrected to I) no longer stands."""
+    threshold (say U corrected to I) no longer stands. Further on, something
+    has gone to the parents or the LA: each step re-checks the threshold
+    (`require_threshold_still_met`) and the officer withdraws the case."""
     stale = list(
         Case.objects.filter(school__in=schools, stage=Case.Stage.THRESHOLD_MET)
         .annotate(
@@ -39,7 +46,7 @@ def _void_amended_cases(schools: list[School], today: dt.date) -> list[Case]:
     )
     for case in stale:
         case.stage, case.void, case.closed_on = Case.Stage.CLOSED, True, today
-        case.outcome = f"Breach withdrawn: marks amended ({case.still} threshold sessions remain)"
+        case.outcome = _withdrawn_outcome(case.still)
     Case.objects.bulk_update(stale, ["stage", "void", "closed_on", "outcome"])
     return stale
 
@@ -91,6 +98,82 @@ def _require_open(case: Case) -> None:
         raise MarkError("This case is closed.")
 
 
+def was_referred(case: Case) -> bool:
+    """Whether the case went to the LA (for a penalty notice or legal action)."""
+    return case.interventions.filter(
+        kind=Intervention.Kind.REFERRAL, summary__in=Intervention.CASE_REFERRALS
+    ).exists()
+
+
+def describe_amendment(change: MarkChange, tz) -> str:
+    mark = change.mark
+    who = change.changed_by_name + (
+        f" ({change.changed_by_position})" if change.changed_by_position else ""
+    )
+    return (
+        f"{mark.date:%a %-d %b %Y} {mark.session} {change.old_code}→{change.new_code} by {who} "
+        f"on {change.changed_at.astimezone(tz):%-d %b %Y %H:%M}: “{change.reason}”"
+    )
+
+
+class ThresholdNoLongerMet(MarkError):
+    """Marks amended since the case opened have taken it below the threshold."""
+
+
+def require_threshold_still_met(case: Case, step: str) -> None:
+    """Before each step (a Notice to Improve, the LA referral, each penalty
+    notice) the threshold must still be met on the marks as they stand (DfE
+    national framework: amendments, a hospital letter turning U into I, can
+    take a case below it). Refused naming the amendments that did it."""
+    still, needed = selectors.offence_sessions(case), framework.threshold_sessions()
+    if still >= needed:
+        return
+    amendments = selectors.threshold_amendments(case)
+    named = "; ".join(describe_amendment(c, case.school.tz) for c in amendments)
+    told = ", recording when the LA was told" if was_referred(case) else ""
+    raise ThresholdNoLongerMet(
+        f"The threshold is no longer met, so {step}: {still} of the case's "
+        f"{case.sessions.count()} sessions still count (G, O or U), fewer than {needed}. "
+        + (f"Amended since the case opened: {named}. " if named else "")
+        + f"Withdraw the case, or close it with its outcome{told}."
+    )
+
+
+def _la_told(case: Case, la_told_on: dt.date | None, today: dt.date) -> dt.date | None:
+    """A referred case that no longer stands must be reported back to the LA."""
+    if la_told_on is not None and la_told_on > today:
+        raise MarkError("The day the LA was told cannot be in the future.")
+    if la_told_on is None and was_referred(case):
+        raise MarkError(
+            "This case was referred to the LA: record the day the LA was told it no longer "
+            "meets the threshold."
+        )
+    return la_told_on
+
+
+@transaction.atomic
+def withdraw_case(case: Case, *, today: dt.date, la_told_on: dt.date | None = None) -> Case:
+    """Withdraw a case whose marks were amended below the threshold: the breach
+    no longer stands and its sessions may count again. If it had been referred,
+    the LA must have been told (and when is recorded)."""
+    _require_open(case)
+    still = selectors.offence_sessions(case)
+    if still >= framework.threshold_sessions():
+        raise MarkError(
+            f"The threshold is still met ({still} sessions): close the case with its outcome."
+        )
+    if case.notices.filter(status=PenaltyNotice.Status.ISSUED).exists():
+        raise MarkError(
+            "A notice is still awaiting payment: once the LA has withdrawn it, record it as "
+            "withdrawn."
+        )
+    case.la_told_on = _la_told(case, la_told_on, today)
+    case.stage, case.void, case.closed_on = Case.Stage.CLOSED, True, today
+    case.outcome = _withdrawn_outcome(still)
+    case.save(update_fields=["stage", "void", "closed_on", "outcome", "la_told_on"])
+    return case
+
+
 @transaction.atomic
 def consider_support(case: Case, notes: str, *, by: User, now: dt.datetime) -> Case:
     _require_open(case)
@@ -122,10 +205,12 @@ def issue_notice_to_improve(
     by: User,
     now: dt.datetime,
 ) -> NoticeToImprove:
-    """A final chance to engage with support; the period is the school's 3-6 school weeks."""
+    """A final chance to engage with support; the period is the school's 3-6 school weeks.
+    Only while the threshold is still met on the marks as they stand."""
     _require_open(case)
     if case.stage not in (Case.Stage.THRESHOLD_MET, Case.Stage.SUPPORT):
         raise MarkError("A Notice to Improve comes before the referral to the LA.")
+    require_threshold_still_met(case, "a Notice to Improve cannot be issued")
     if not support_offered.strip() or not improvement_expected.strip():
         raise MarkError(
             "A Notice to Improve states the support offered and the improvement expected."
@@ -167,8 +252,10 @@ def refer_to_la(
     case: Case, *, on: dt.date, reason_no_nti: str = "", by: User, now: dt.datetime
 ) -> Case:
     """Refer for a penalty notice: after a Notice to Improve's period, or
-    directly for a holiday (G) case or with a reason why support is not appropriate."""
+    directly for a holiday (G) case or with a reason why support is not appropriate;
+    only while the threshold is still met on the marks as they stand."""
     _require_open(case)
+    require_threshold_still_met(case, "the case cannot be referred to the LA")
     nti = getattr(case, "notice_to_improve", None)
     if nti is None and not (case.holiday or reason_no_nti.strip()):
         raise MarkError(
@@ -196,40 +283,56 @@ def refer_to_la(
     return case
 
 
-def previous_notices(pupil_id: int, parent: Contact, issued_on: dt.date) -> int:
-    return (
-        PenaltyNotice.objects.filter(
-            pupil_id=pupil_id,
-            parent=parent,
-            issued_on__gt=framework.memory_start(issued_on),
-            issued_on__lte=issued_on,
-        )
-        .exclude(status=PenaltyNotice.Status.WITHDRAWN)
-        .count()
-    )
-
-
 @transaction.atomic
 def issue_penalty_notice(
-    case: Case, parent: Contact, *, issued_on: dt.date, reference: str = ""
+    case: Case,
+    parent: Contact,
+    *,
+    issued_on: dt.date,
+    service: str = PenaltyNotice.Service.HAND,
+    served_on: dt.date | None = None,
+    reference: str = "",
 ) -> PenaltyNotice:
-    """One notice to one parent for this child; amounts by the 3-year memory."""
+    """One notice to one parent for this child, while the threshold still
+    stands; the amount by the limit of two in 3 years
+    (framework.notices_counted_toward_limit), both payment periods from the
+    parent's receipt (framework.received_on). Served by hand on the day of
+    issue unless said otherwise (the case page always asks)."""
     _require_open(case)
     if case.stage not in (Case.Stage.LA_REFERRAL, Case.Stage.NOTICES_ISSUED):
         raise MarkError("Penalty notices follow the referral to the LA.")
-    if not parent.pupil_links.filter(pupil=case.pupil, parental_responsibility=True).exists():
+    require_threshold_still_met(case, "a penalty notice cannot be recorded")
+    # Any parent in law may receive one: s.576 Education Act 1996 (quoted in
+    # the Heartwood policy) makes a parent anyone with parental responsibility
+    # or who has care of the child (PupilContact.ParentGround).
+    links = parent.pupil_links.filter(pupil=case.pupil)
+    if not links.exists():
+        raise MarkError(f"{parent.name} is not a contact of {case.pupil.name}.")
+    if not links.parents().exists():
         raise MarkError(
-            f"{parent.name} is not a parent of {case.pupil.name} with parental responsibility."
+            f"{parent.name} is not a parent of {case.pupil.name} in law: under s.576 "
+            "Education Act 1996 a parent is a natural parent, a person with parental "
+            f"responsibility or a person who has care of the child, and {parent.name} is "
+            "recorded as none of these."
         )
     if case.notices.filter(parent=parent).exclude(status=PenaltyNotice.Status.WITHDRAWN).exists():
         raise MarkError(f"{parent.name} already has a notice for this case.")
-    amounts = framework.amounts_for(previous_notices(case.pupil_id, parent, issued_on))
-    reduced_by, full_by = amounts.due_on(issued_on)
+    served_on = served_on or issued_on
+    if service not in PenaltyNotice.Service.values:
+        raise MarkError("Say how the notice was served: by hand or by first-class post.")
+    if served_on < issued_on:
+        raise MarkError("A notice is served (handed over or posted) on or after its issue.")
+    amounts = framework.amounts_for(selectors.earlier_notices(case.pupil_id, parent, issued_on))
+    received_on = framework.received_on(served_on, by_post=service == PenaltyNotice.Service.POST)
+    reduced_by, full_by = amounts.due_on(received_on)
     notice = PenaltyNotice.objects.create(
         case=case,
         pupil=case.pupil,
         parent=parent,
         issued_on=issued_on,
+        service=service,
+        served_on=served_on,
+        received_on=received_on,
         sequence=amounts.sequence,
         reduced_amount=amounts.reduced,
         reduced_by=reduced_by,
@@ -243,6 +346,8 @@ def issue_penalty_notice(
 
 
 def amount_payable(notice: PenaltyNotice, paid_on: dt.date) -> Decimal | None:
+    """The one amount a payment on `paid_on` may be: the reduced amount only
+    within 21 days of receipt (`reduced_by`), the full one within 28; None after."""
     if notice.reduced_by and paid_on <= notice.reduced_by:
         return notice.reduced_amount
     if paid_on <= notice.full_by:
@@ -261,14 +366,25 @@ def _what_is_due(notice: PenaltyNotice, paid_on: dt.date) -> str:
             f"{_money(notice.reduced_amount)} is due (or {_money(notice.full_amount)} after "
             f"{notice.reduced_by:%-d %B %Y}, until {notice.full_by:%-d %B %Y})."
         )
+    if notice.reduced_by:
+        return (
+            f"{_money(notice.full_amount)} is due, by {notice.full_by:%-d %B %Y} "
+            f"({_money(notice.reduced_amount)} only within "
+            f"{(notice.reduced_by - notice.received_on).days} days of receipt on "
+            f"{notice.received_on:%-d %B %Y}, by {notice.reduced_by:%-d %B %Y})."
+        )
     return f"{_money(notice.full_amount)} is due, by {notice.full_by:%-d %B %Y}."
 
 
 @transaction.atomic
 def record_payment(notice: PenaltyNotice, *, paid_on: dt.date, amount: Decimal) -> PenaltyNotice:
-    """Part payments are not accepted: the amount must be exactly what is due that day."""
+    """Part payments are not accepted: the amount must be exactly what is due
+    that day (DfE national framework; the reduced amount only within 21 days
+    of receipt)."""
     if notice.status != PenaltyNotice.Status.ISSUED:
         raise MarkError("This notice is not awaiting payment.")
+    if paid_on < notice.issued_on:
+        raise MarkError(f"The notice was issued on {notice.issued_on:%-d %B %Y}: check the date.")
     due = amount_payable(notice, paid_on)
     if due is None:
         raise MarkError("The payment period has ended: the notice is unpaid.")
@@ -318,7 +434,11 @@ def refer_for_prosecution(case: Case, notes: str, *, by: User, now: dt.datetime)
 
 
 @transaction.atomic
-def close_case(case: Case, outcome: str, *, today: dt.date) -> Case:
+def close_case(
+    case: Case, outcome: str, *, today: dt.date, la_told_on: dt.date | None = None
+) -> Case:
+    """Close with an outcome. A referred case that no longer meets the
+    threshold is closed only once the LA has been told (and when is recorded)."""
     _require_open(case)
     if not outcome.strip():
         raise MarkError("Record the outcome.")
@@ -326,6 +446,10 @@ def close_case(case: Case, outcome: str, *, today: dt.date) -> Case:
         raise MarkError(
             "A notice is still awaiting payment: record it as paid, unpaid or withdrawn."
         )
+    if selectors.offence_sessions(case) < framework.threshold_sessions():
+        case.la_told_on = _la_told(case, la_told_on, today)
+    else:
+        case.la_told_on = la_told_on
     case.stage, case.outcome, case.closed_on = Case.Stage.CLOSED, outcome.strip(), today
-    case.save(update_fields=["stage", "outcome", "closed_on"])
+    case.save(update_fields=["stage", "outcome", "closed_on", "la_told_on"])
     return case

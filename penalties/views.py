@@ -18,7 +18,7 @@ from attendance.models import Contact, Pupil
 from attendance.pdfs import letter_download
 from registers.services import MarkError
 
-from . import letters, selectors, services
+from . import framework, letters, selectors, services
 from .early_warning import outlooks
 from .forms import InterventionForm, LetterForm, LetterTemplateForm
 from .framework import ThirdNoticeError
@@ -68,6 +68,11 @@ def _date(value: str, field: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise MarkError(f"{field}: give a date.") from None
+
+
+def _la_told(post) -> dt.date | None:
+    value = post.get("la_told_on")
+    return _date(value, "LA told on") if value else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -124,11 +129,18 @@ def case_detail(request, case_id: int):
                     parent = get_object_or_404(
                         Contact, pk=post.get("parent"), school=school, pupil_links__pupil=case.pupil
                     )
-                    services.issue_penalty_notice(
+                    issued_on = _date(post.get("issued_on"), "Issued on")
+                    notice = services.issue_penalty_notice(
                         case,
                         parent,
-                        issued_on=_date(post.get("issued_on"), "Issued on"),
+                        issued_on=issued_on,
+                        service=post.get("service", ""),
+                        served_on=_date(post.get("served_on") or str(issued_on), "Served on"),
                         reference=post.get("reference", ""),
+                    )
+                    notice.letter.save(
+                        f"penalty-notice-{notice.id}.pdf",
+                        ContentFile(letters.penalty_notice_letter(notice, today)),
                     )
                 elif action in ("paid", "unpaid", "withdraw"):
                     notice = get_object_or_404(PenaltyNotice, pk=post.get("notice"), case=case)
@@ -149,7 +161,11 @@ def case_detail(request, case_id: int):
                         case, post.get("notes", ""), by=request.user, now=now
                     )
                 elif action == "close":
-                    services.close_case(case, post.get("outcome", ""), today=today)
+                    services.close_case(
+                        case, post.get("outcome", ""), today=today, la_told_on=_la_told(post)
+                    )
+                elif action == "withdraw_case":
+                    services.withdraw_case(case, today=today, la_told_on=_la_told(post))
                 else:
                     raise MarkError("Unknown action.")
         except (MarkError, ThirdNoticeError) as exc:
@@ -158,9 +174,7 @@ def case_detail(request, case_id: int):
             messages.success(request, "Saved.")
             return redirect("case_detail", case.id)
         case.refresh_from_db()
-    parents = case.pupil.contact_links.select_related("contact").filter(
-        parental_responsibility=True
-    )
+    parents = case.pupil.contact_links.select_related("contact").parents()
     return render(
         request,
         "penalties/case.html",
@@ -169,7 +183,12 @@ def case_detail(request, case_id: int):
             "counted": selectors.offence_sessions(case),
             "unresolved": selectors.unresolved_in_window(case),
             "sessions": case.sessions.all(),
-            "notices": case.notices.select_related("parent"),
+            "notices": selectors.case_notices(case),
+            "limits": selectors.limits_by_parent(case, list(parents), today),
+            "threshold": framework.threshold_sessions(),
+            "service_choices": PenaltyNotice.Service.choices,
+            "amendments": selectors.threshold_amendments(case),
+            "referred": services.was_referred(case),
             "nti": getattr(case, "notice_to_improve", None),
             "referral_from": services.la_referral_possible_from(case),
             "parents": parents,
@@ -267,6 +286,14 @@ def intervention_letter(request, intervention_id: int):
     item = get_object_or_404(Intervention, pk=intervention_id, pupil__school=school)
     view_log.looked(request, view_log.What.LETTER, pupil=item.pupil, detail=item.get_kind_display())
     return letter_download(item.letter, f"{item.kind}-{item.pupil_id}.pdf")
+
+
+@require_GET
+def notice_letter(request, case_id: int, notice_id: int):
+    school, now, today, year = _context(request)
+    notice = get_object_or_404(PenaltyNotice, pk=notice_id, case_id=case_id, case__school=school)
+    view_log.looked(request, view_log.What.LETTER, pupil=notice.pupil, detail="Penalty notice")
+    return letter_download(notice.letter, f"penalty-notice-{notice.id}.pdf")
 
 
 @require_GET

@@ -16,7 +16,7 @@ from django.utils import timezone
 from absences.models import AbsenceReport, ContactAttempt, LeaveRequest, PartTimeTimetable
 from attendance.demo import seed_demo
 from attendance.demo_plan import calendar_for, plan_demo
-from attendance.models import Contact, Pupil, RegistrationGroup, School, User
+from attendance.models import Contact, Pupil, PupilContact, RegistrationGroup, School, User
 from attendance.roles import Role, landing_page, roles_of
 from attendance.school_calendar import SchoolCalendar
 from attendance.selectors import pupils_on_roll
@@ -208,6 +208,11 @@ def test_the_demo_school_is_realistic_today(capsys, client, settings, tmp_path):
     # Siblings share their parents' contact records.
     linked = Contact.objects.filter(pupil_links__isnull=False)
     assert linked.distinct().count() < linked.count()
+    # Some families have a step-parent who is a parent in law by care of the
+    # child (s.576 Education Act 1996).
+    assert PupilContact.objects.filter(
+        relationship="step_parent", parent_ground="care", lives_with_pupil=True
+    ).exists()
     for username, role in [
         ("teacher", Role.TEACHER),
         ("head", Role.HEAD),

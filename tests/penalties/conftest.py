@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from registers.models import Mark
 from tests import factories
+from tests.factories import ContactFactory, PupilContactFactory
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +42,14 @@ def mondays(first: dt.date, count: int, skip=()) -> list[dt.date]:
             days.append(day)
         day += dt.timedelta(weeks=1)
     return days
+
+
+@pytest.fixture
+def parents(cast):
+    """Mia and Dev are parents of both Poppy and Sam (two children, two parents)."""
+    mia = ContactFactory(school=cast.school, first_name="Mia", last_name="Fairweather")
+    dev = ContactFactory(school=cast.school, first_name="Dev", last_name="Fairweather")
+    for child in (cast.poppy, cast.sam):
+        PupilContactFactory(pupil=child, contact=mia, relationship="mother")
+        PupilContactFactory(pupil=child, contact=dev, relationship="father", priority=2)
+    return mia, dev

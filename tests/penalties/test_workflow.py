@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from penalties import framework
 from penalties.models import Case, PenaltyNotice
+from penalties.selectors import earlier_notices
 from penalties.services import (
     check_thresholds,
     close_case,
@@ -18,22 +19,10 @@ from penalties.services import (
     refer_to_la,
 )
 from registers.services import MarkError
-from tests.factories import ContactFactory, PupilContactFactory
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-
-
-@pytest.fixture
-def parents(cast):
-    """Mia and Dev are parents of both Poppy and Sam (two children, two parents)."""
-    mia = ContactFactory(school=cast.school, first_name="Mia", last_name="Fairweather")
-    dev = ContactFactory(school=cast.school, first_name="Dev", last_name="Fairweather")
-    for child in (cast.poppy, cast.sam):
-        PupilContactFactory(pupil=child, contact=mia, relationship="mother")
-        PupilContactFactory(pupil=child, contact=dev, relationship="father", priority=2)
-    return mia, dev
 
 
 def breach(cast, absent, pupil, monday, code="G"):
@@ -78,12 +67,11 @@ def test_a_second_within_three_years_is_160_and_a_third_is_refused(cast, absent,
     third = referred(breach(cast, absent, cast.poppy, D(2027, 1, 4)), cast)
     with pytest.raises(framework.ThirdNoticeError, match="prosecution"):
         issue_penalty_notice(third, mia, issued_on=D(2027, 1, 12))
-    # Three years after the first, the memory has moved on.
-    assert framework.amounts_for(0).sequence == 1
-    from penalties.services import previous_notices
-
-    assert previous_notices(cast.poppy.id, mia, D(2029, 11, 11)) == 1
-    assert previous_notices(cast.poppy.id, mia, D(2029, 12, 2)) == 0
+    # The 3 years run from the first notice's issue (Norfolk): until 10
+    # November 2029 both count; from then on the next notice is a first again.
+    assert framework.amounts_for([]).sequence == 1
+    assert earlier_notices(cast.poppy.id, mia, D(2029, 11, 9)) == [n1, n2]
+    assert earlier_notices(cast.poppy.id, mia, D(2029, 11, 10)) == []
 
 
 def test_payment_must_be_exact_and_on_time(cast, absent, parents):
@@ -102,7 +90,8 @@ def test_payment_must_be_exact_and_on_time(cast, absent, parents):
     with pytest.raises(MarkError) as late:
         record_payment(notice, paid_on=D(2026, 12, 2), amount=Decimal("80"))
     assert str(late.value) == (
-        "A penalty notice must be paid in full: £160 is due, by 8 December 2026."
+        "A penalty notice must be paid in full: £160 is due, by 8 December 2026 "
+        "(£80 only within 21 days of receipt on 10 November 2026, by 1 December 2026)."
     )
     with pytest.raises(MarkError, match="period has ended"):
         record_payment(notice, paid_on=D(2026, 12, 9), amount=Decimal("160"))
