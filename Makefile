@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= true
 
-.PHONY: demo-code run serve collectstatic test lint format install system services migrate seed clean
+.PHONY: demo-code run serve collectstatic test lint format install system services migrate seed backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ migrate: services
 
 seed: migrate
 	DATABASE_AS_OWNER=true $(PY) manage.py seed_demo --refresh
+
+# One archive of the database and the private media into BACKUP_DIR (default
+# var/backups), and `make restore FILE=...` to put one back: DATABASE=name
+# restores into another database, FORCE=1 replaces what is there (README,
+# "Backups and restore"). Both act as the owner role, as migrate does.
+backup: services
+	DATABASE_AS_OWNER=true $(PY) manage.py backup
+
+restore: services
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/rollcall-<UTC time>.tar [DATABASE=name] [FORCE=1]"; exit 2; }
+	DATABASE_AS_OWNER=true $(PY) manage.py restore "$(FILE)" $(if $(DATABASE),--database "$(DATABASE)") $(if $(FORCE),--force)
 
 # Static files are collected as production collects them (hashed, with a
 # manifest), so the same var/static also serves with DEBUG off.

@@ -11,6 +11,10 @@ unique per pupil, day, kind and recipient, created before anything is sent.
 Delivery moves a row queued -> sending -> sent; a row left in "sending" by a
 crash is never resent (the office list shows it as unknown), so a parent can
 never get the same message twice on one day.
+
+The rows are the outbox: handing a row to the broker may fail (Redis down,
+a worker killed before or after it commits), so absences/outbox.py sweeps
+every couple of minutes for rows nobody delivered and hands them over again.
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ def calling_starts(school: School, day: dt.date) -> dt.datetime:
 
 def calling_ends(school: School, day: dt.date) -> dt.datetime:
     return rules.at(school, day, school.first_day_calling_ends)
+
+
+def too_late(school: School, day: dt.date) -> str:
+    """Why a message still unsent at the end of calling hours never goes."""
+    ends = calling_ends(school, day).astimezone(school.tz)
+    return f"{ContactAttempt.PHONE_INSTEAD} (calling hours ended at {ends:%H:%M} before it went)"
 
 
 def is_vulnerable(pupil: Pupil) -> bool:
@@ -195,9 +205,8 @@ def run_first_day_calling(school: School, now: dt.datetime) -> CallingRun:
     streaks = days_unexplained(school, [m.pupil_id for m in marks], day)
     links = {}
     for link in (
-        PupilContact.objects.filter(
-            pupil_id__in=[m.pupil_id for m in marks], parental_responsibility=True
-        )
+        PupilContact.objects.filter(pupil_id__in=[m.pupil_id for m in marks])
+        .parents()
         .select_related("contact")
         .order_by("priority")
     ):
@@ -215,7 +224,9 @@ def run_first_day_calling(school: School, now: dt.datetime) -> CallingRun:
                 continue
             queued = _chase(pupil, day, count, links.get(pupil.id, []), now, run)
             for attempt_id in queued:
-                transaction.on_commit(lambda a=attempt_id: deliver_message.delay(a))
+                # robust: a broker outage must not stop the pass; the row is
+                # queued and the outbox sweep hands it over once Redis is back.
+                transaction.on_commit(lambda a=attempt_id: deliver_message.delay(a), robust=True)
             run.messages += queued
             run.tasks += _escalate(pupil, count, first, day, now)
     return run
@@ -480,7 +491,7 @@ def deliver(attempt_id: int, now: dt.datetime) -> str:
         school = attempt.pupil.school
         why_not = why_not_to_chase(attempt.pupil_id, attempt.date)
         if not why_not and now >= calling_ends(school, attempt.date):
-            why_not = "calling hours were over"
+            why_not = too_late(school, attempt.date)
         if why_not:
             attempt.status = ContactAttempt.Status.GAVE_UP
             attempt.error = f"{ContactAttempt.NOT_SENT}{why_not}"[:300]
@@ -499,7 +510,13 @@ def deliver(attempt_id: int, now: dt.datetime) -> str:
     except messaging.DeliveryError as exc:
         retry = exc.transient and attempt.tries < settings.NOTIFY_MAX_TRIES
         attempt.status = ContactAttempt.Status.FAILED if retry else ContactAttempt.Status.GAVE_UP
-        attempt.error = str(exc)[:300]
+        error = str(exc)
+        if exc.unknown:
+            error = f"{ContactAttempt.NOT_KNOWN}{ContactAttempt.PHONE_INSTEAD} ({error})"
+        elif not retry and ContactAttempt.PHONE_INSTEAD not in error:
+            error = f"{ContactAttempt.NOT_SENT}{ContactAttempt.PHONE_INSTEAD} ({error})"
+        attempt.error = error[:300]
+        # updated_at stays the time of this try: the outbox sweep times a lost retry from it.
         attempt.save(update_fields=["status", "error"])
         return "retry" if retry else "done"
     attempt.status = ContactAttempt.Status.SENT

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.conf import settings
 from django.core.mail import send_mail
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, transient: bool):
+    def __init__(self, message: str, transient: bool, unknown: bool = False):
         super().__init__(message)
         self.transient = transient
+        # The provider may have taken it (asked, no answer): never sent again.
+        self.unknown = unknown
 
 
 def notify_configured() -> bool:
@@ -39,7 +43,9 @@ def _send_with_notify(channel, recipient, subject, body, reference) -> str:
     from notifications_python_client.notifications import NotificationsAPIClient
 
     client = NotificationsAPIClient(
-        settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=15
+        settings.NOTIFY_API_KEY,
+        base_url=settings.NOTIFY_BASE_URL,
+        timeout=settings.NOTIFY_TIMEOUT_SECONDS,
     )
     try:
         if channel == "sms":
@@ -57,9 +63,34 @@ def _send_with_notify(channel, recipient, subject, body, reference) -> str:
                 reference=reference,
             )
     except HTTPError as exc:
+        # The client wraps a request that got no answer in HTTPError too (as a
+        # 500 without a response): the cause says whether the request went.
+        cause = exc.__cause__
+        if exc.response is None and isinstance(cause, requests.RequestException):
+            _no_answer(cause)
         # Notify: 429 and 5xx are worth retrying; 400/403 (bad number, bad key) are not.
         transient = exc.status_code == 429 or exc.status_code >= 500
         raise DeliveryError(f"GOV.UK Notify {exc.status_code}: {exc.message}", transient) from exc
     except requests.RequestException as exc:
-        raise DeliveryError(f"GOV.UK Notify unreachable: {exc.__class__.__name__}", True) from exc
+        _no_answer(exc)
     return response["id"]
+
+
+def _no_answer(exc: Exception) -> NoReturn:
+    name = exc.__class__.__name__
+    if _never_reached(exc):
+        raise DeliveryError(f"GOV.UK Notify unreachable: {name}", True) from exc
+    # A read timeout or a dropped connection after the request went: Notify
+    # may have accepted it, and a family must not be told twice.
+    raise DeliveryError(f"GOV.UK Notify did not answer: {name}", False, unknown=True) from exc
+
+
+def _never_reached(exc: Exception) -> bool:
+    """True if the request cannot have reached Notify, so sending again is safe."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)

@@ -278,6 +278,18 @@ class ContactAttempt(models.Model):
     def withheld(self) -> bool:
         return self.status == self.Status.GAVE_UP and self.error.startswith(self.NOT_SENT)
 
+    # A message that did not go (or may not have) when it still mattered: not
+    # sent by the end of calling hours, refused by the provider, or lost with
+    # a worker mid-send. The calling page asks the office to phone instead.
+    PHONE_INSTEAD = "phone instead"
+    # ... or that may have gone: a worker died mid-send, or the provider did
+    # not answer. Never sent again, so a family is never told twice.
+    NOT_KNOWN = "Not known if sent: "
+
+    @property
+    def phone_instead(self) -> bool:
+        return self.status == self.Status.GAVE_UP and self.PHONE_INSTEAD in self.error
+
 
 class FollowUpTask(models.Model):
     """Work someone must do by a date: a home visit, a referral, a notice to the LA."""

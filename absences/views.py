@@ -421,9 +421,7 @@ def leave_list(request):
 def leave_new(request, pupil_id: int):
     authorizers.require_perm(request.user, OFFICE)
     pupil = _pupil(request, pupil_id)
-    parent = (
-        pupil.contact_links.select_related("contact").filter(parental_responsibility=True).first()
-    )
+    parent = pupil.contact_links.parents().select_related("contact").order_by("priority").first()
     initial = {}
     if parent:
         c = parent.contact
@@ -513,7 +511,7 @@ def leave_detail(request, request_id: int):
     parents = [
         link
         for link in leave.pupil.contact_links.select_related("contact")
-        if link.parental_responsibility
+        if link.is_parent  # s.576: whoever took the child may receive the notice
     ]
     return render(
         request,
@@ -550,9 +548,7 @@ def leave_letter(request, request_id: int):
 def part_time_new(request, pupil_id: int):
     authorizers.require_perm(request.user, "attendance.amend_marks")
     pupil = _pupil(request, pupil_id)
-    contacts = Contact.objects.filter(
-        pupil_links__pupil=pupil, pupil_links__parental_responsibility=True
-    )
+    contacts = Contact.objects.filter(pupil_links__in=pupil.contact_links.parents())
     form = PartTimeTimetableForm(request.POST or None, contacts=contacts)
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,3 +18,16 @@ class AttendanceConfig(AppConfig):
         post_migrate.connect(sync_roles, dispatch_uid="attendance.sync_roles")
         post_migrate.connect(on_post_migrate, dispatch_uid="attendance.grant_app_role")
         user_logged_in.connect(start_idle_clock, dispatch_uid="attendance.start_idle_clock")
+        self._log_sign_ins()
+
+    @staticmethod
+    def _log_sign_ins() -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from . import sign_in_log
+
+        user_logged_in.connect(sign_in_log.signed_in, dispatch_uid="rollcall.log.signed_in")
+        user_logged_out.connect(sign_in_log.signed_out, dispatch_uid="rollcall.log.signed_out")
+        user_login_failed.connect(sign_in_log.sign_in_failed, dispatch_uid="rollcall.log.failed")
+        user_locked_out.connect(sign_in_log.locked_out, dispatch_uid="rollcall.log.locked_out")

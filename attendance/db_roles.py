@@ -47,34 +47,39 @@ def grant_app_role(using: str = "default", role: str | None = None) -> bool:
     application role itself (it cannot grant) or the role does not exist (a
     single-role installation, which `check --deploy` reports).
     """
-    role = role or settings.DATABASE_APP_ROLE
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_user")
-        if cursor.fetchone()[0] == role or not role_exists(cursor, role):
-            return False
-        r = sql.Identifier(role)
-        database = sql.Identifier(connection.settings_dict["NAME"])
-        statements = [
-            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(database, r),
-            sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(r),
-            sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(r),
-            sql.SQL(
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
-            ).format(r),
-            sql.SQL(
-                "REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {}"
-            ).format(r),
-            sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(r),
-        ]
-        for table, privileges in REVOKED.items():
-            statements.append(
-                sql.SQL("REVOKE {} ON {} FROM {}").format(
-                    sql.SQL(privileges), sql.Identifier(table), r
-                )
-            )
-        for statement in statements:
-            cursor.execute(statement)
+        return grant_on(
+            cursor, connection.settings_dict["NAME"], role or settings.DATABASE_APP_ROLE
+        )
+
+
+def grant_on(cursor, database_name: str, role: str) -> bool:
+    """grant_app_role on any cursor into `database_name`: a restore into a
+    database Django is not configured for uses its own connection."""
+    cursor.execute("SELECT current_user")
+    if cursor.fetchone()[0] == role or not role_exists(cursor, role):
+        return False
+    r = sql.Identifier(role)
+    database = sql.Identifier(database_name)
+    statements = [
+        sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(database, r),
+        sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(r),
+        sql.SQL("REVOKE CREATE ON SCHEMA public FROM {}").format(r),
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(
+            r
+        ),
+        sql.SQL(
+            "REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {}"
+        ).format(r),
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(r),
+    ]
+    for table, privileges in REVOKED.items():
+        statements.append(
+            sql.SQL("REVOKE {} ON {} FROM {}").format(sql.SQL(privileges), sql.Identifier(table), r)
+        )
+    for statement in statements:
+        cursor.execute(statement)
     return True
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import mimetypes
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
@@ -13,6 +15,7 @@ from django.template.loader import render_to_string
 # Letters are rendered against this made-up origin, so a relative URL can
 # only ever mean one of Rollcall's own static files (see `url_fetcher`).
 PDF_BASE_URL = "https://rollcall.invalid/"
+log = logging.getLogger("rollcall.letters")
 
 
 class RefusedFetch(ValueError):
@@ -54,10 +57,20 @@ def render_pdf(template: str, context) -> bytes:
     """A PDF of `template` (autoescaped, like every page) that can read no server file."""
     from weasyprint import HTML
 
+    began = time.monotonic()
     html = render_to_string(
         template, asdict(context) if hasattr(context, "__dataclass_fields__") else context
     )
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=url_fetcher).write_pdf()
+    pdf = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=url_fetcher).write_pdf()
+    log.info(
+        "letter rendered",
+        extra={
+            "template": template,
+            "bytes": len(pdf),
+            "seconds": round(time.monotonic() - began, 3),
+        },
+    )
+    return pdf
 
 
 def letter_download(field, filename: str):
@@ -103,7 +116,7 @@ def letter_head(
 
 def head_to_parents(pupil, day: dt.date, nobody: str) -> dict:
     """LetterHead's fields for a letter from the headteacher to the pupil's
-    parents (those with parental responsibility); `nobody` names the
+    parents in law (Pupil.parents); `nobody` names the
     addressee when none is recorded."""
     school = pupil.school
     parents = pupil.parents()

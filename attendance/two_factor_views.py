@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from . import two_factor
+from . import sign_in_log, two_factor
 from .errors import RuleError
 
 
@@ -23,7 +23,9 @@ def verify(request):
         return redirect(two_factor.step_url(request.user, _next(request)))
     error = None
     if request.method == "POST":
-        if two_factor.verify(request, request.POST.get("code", "")):
+        ok = two_factor.verify(request, request.POST.get("code", ""))
+        sign_in_log.second_factor_checked(request.user.pk, ok)
+        if ok:
             return redirect(_next(request))
         error = (
             "That code is not right, or has been used. Type the six digits the app shows "

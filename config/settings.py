@@ -188,10 +188,17 @@ STORAGES = {
 # Evidence files (hospital letters, appointment cards) live outside the web
 # root and are only ever served through a view that checks the user's role.
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+# `manage.py backup` (attendance/backups.py): one archive a run of the
+# database and MEDIA_ROOT, deleted after this many days (0 keeps them all).
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="attendance@rollcall.invalid")
+# A mail server that accepts the connection and then says nothing must not
+# hold a worker for ever (the outbox sweep counts on a send ending).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where staff reach Rollcall, for links in emails sent by background jobs.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
@@ -205,7 +212,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# How often beat sends the heartbeat a worker records; /healthz fails after
+# three missed (reporting/health.py).
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
+    # A heartbeat queued while no worker ran is stale: dropped, not run late.
+    "heartbeat": {
+        "task": "reporting.tasks.heartbeat",
+        "schedule": float(HEARTBEAT_SECONDS),
+        "options": {"expires": HEARTBEAT_SECONDS},
+    },
     # Every two minutes: a register closes within two minutes of its time, on
     # every school day, whatever each school's close time is.
     "close-registers": {"task": "registers.tasks.close_registers", "schedule": 120.0},
@@ -214,6 +230,14 @@ CELERY_BEAT_SCHEDULE = {
     "first-day-calling": {"task": "absences.tasks.first_day_calling", "schedule": 300.0},
     # Every minute: a teacher's reminder goes a few minutes before the close.
     "register-reminders": {"task": "registers.tasks.remind_registers", "schedule": 60.0},
+    # Every two minutes: a parent's message the broker lost is handed over
+    # again, or given up for a phone call (absences/outbox.py). A sweep queued
+    # while no worker ran is stale: the next one does its work.
+    "sweep-outbox": {
+        "task": "absences.tasks.sweep_outbox",
+        "schedule": 120.0,
+        "options": {"expires": 120},
+    },
     "prefill-registers": {"task": "absences.tasks.prefill_registers", "schedule": 900.0},
     "take-term-groupings": {
         "task": "reporting.tasks.take_term_groupings",
@@ -233,6 +257,7 @@ NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
 NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
 NOTIFY_RETRY_SECONDS = env.int("NOTIFY_RETRY_SECONDS", default=120)
 NOTIFY_MAX_TRIES = env.int("NOTIFY_MAX_TRIES", default=5)
+NOTIFY_TIMEOUT_SECONDS = env.int("NOTIFY_TIMEOUT_SECONDS", default=15)
 
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a school day; shared tablets should not stay signed in
 # Besides the absolute limit above: signed out after this long without a request.
@@ -255,18 +280,53 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A load balancer's or docker-compose's probe talks plain HTTP to the app.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # The national penalty-notice framework (penalties/framework.py); change here
 # only if the law changes.
 PENALTY_THRESHOLD_SESSIONS = env.int("PENALTY_THRESHOLD_SESSIONS", default=10)
 PENALTY_WINDOW_SCHOOL_WEEKS = env.int("PENALTY_WINDOW_SCHOOL_WEEKS", default=10)
 PENALTY_APPROACHING_SESSIONS = env.int("PENALTY_APPROACHING_SESSIONS", default=6)
+# A notice sent by first-class post is deemed received on this working day
+# after posting (LA codes of conduct); both payment periods run from receipt.
+PENALTY_POSTED_RECEIVED_WORKING_DAYS = env.int("PENALTY_POSTED_RECEIVED_WORKING_DAYS", default=2)
 
+# One JSON object per line on stdout in production (LOG_FORMAT=json, the
+# default without DEBUG), plain text in development. Ids, never names.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint reports every rendering step at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Error reporting (Django and Celery) when a DSN is set. No personal data is
+# sent: not the request body, not the user's details, not local variables.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        traces_sample_rate=0.0,
+    )

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 admin.site.site_header = "Rollcall administration"
 admin.site.site_title = "Rollcall"
+# The database out of reach is a 503 saying nothing was saved (attendance/error_pages.py).
+handler500 = "attendance.error_pages.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -21,6 +21,8 @@ def remind_registers() -> int:
     return sum(send_register_reminders(school, now) for school in School.objects.all())
 
 
-@shared_task(acks_late=True)
+# ignore_result: as absences.tasks.deliver_message, a hand-over must not wait
+# for a result backend that is down.
+@shared_task(acks_late=True, ignore_result=True)
 def send_register_reminder(register_id: int) -> int:
     return deliver_reminder(register_id, timezone.now())

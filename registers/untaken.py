@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
@@ -161,8 +161,13 @@ def reminders_due(school: School, now: dt.datetime, teacher: User | None = None)
 
 
 def send_register_reminders(school: School, now: dt.datetime) -> int:
-    """Email each teacher with an email address about each register due a
-    reminder, once per register. Returns the number of registers reminded."""
+    """Hand each register due a reminder, whose teachers have an email address,
+    to a worker to send. Returns the number of registers handed over.
+
+    Handed over again each minute until a worker has sent it (reminder_sent_at
+    is written by the send, not here): a hand-over lost to a broker outage or
+    a worker killed mid-send is made again while the reminder window lasts.
+    """
     from .tasks import send_register_reminder
 
     reminded = 0
@@ -173,20 +178,45 @@ def send_register_reminders(school: School, now: dt.datetime) -> int:
             register, _ = Register.objects.get_or_create(
                 group=row.group, date=row.day, session=row.session
             )
-            register = Register.objects.select_for_update().get(pk=register.pk)
             if register.reminder_sent_at or register.taken_at:
                 continue
-            register.reminder_sent_at = now
-            register.save(update_fields=["reminder_sent_at"])
-            transaction.on_commit(lambda pk=register.pk: send_register_reminder.delay(pk))
+            # robust: a broker outage must not stop the other registers' reminders.
+            transaction.on_commit(
+                lambda pk=register.pk: send_register_reminder.delay(pk), robust=True
+            )
             reminded += 1
     return reminded
 
 
+# pg_try_advisory_xact_lock(REMINDER_LOCK, register id): one sender per register.
+REMINDER_LOCK = 20_09_2026
+
+
 def deliver_reminder(register_id: int, now: dt.datetime) -> int:
-    """Send one register's reminder, if it is still untaken and still open."""
+    """Send one register's reminder, if it is still untaken, still open and not
+    sent yet.
+
+    At least once, unlike parents' messages: the mail is sent and
+    reminder_sent_at written in one transaction, so a worker killed or a mail
+    server failing before the commit leaves it unsent and the next minute's
+    pass hands it over again. A teacher may, rarely, get it twice; a lost
+    reminder costs a register closed untaken and its class held back. The
+    advisory lock, not a row lock, keeps two workers apart without making a
+    teacher saving the register wait for the mail server.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [REMINDER_LOCK, register_id])
+            if not cursor.fetchone()[0]:
+                return 0  # another worker is sending it
+        return _send_reminder(register_id, now)
+
+
+def _send_reminder(register_id: int, now: dt.datetime) -> int:
     register = Register.objects.select_related("group__academic_year__school").get(pk=register_id)
     school = register.group.academic_year.school
+    if register.reminder_sent_at:
+        return 0
     if register.taken_at or register.closed_at or now >= register_closes(register):
         log.info("register reminder not sent: register %s taken or closed", register_id)
         return 0
@@ -208,6 +238,9 @@ def deliver_reminder(register_id: int, now: dt.datetime) -> int:
             [teacher.email],
         )
         sent += 1
+    Register.objects.filter(pk=register_id, reminder_sent_at__isnull=True).update(
+        reminder_sent_at=now
+    )
     log.info("register reminder sent: register %s, %s teachers", register_id, sent)
     return sent
 

@@ -129,7 +129,8 @@ def register_page(request, group_id: int, day: str, session: str):
                 text = f"{group.name} {session} register saved."
                 if left:
                     text += f" {left} pupil{'s are' if left > 1 else ' is'} still unmarked."
-                messages.success(request, text)
+                # register.js forgets the marks it kept in the browser on seeing it.
+                messages.success(request, text, extra_tags="register-saved")
                 if as_teacher:
                     return redirect("my_registers")
                 return redirect(request.path)

@@ -14,6 +14,8 @@ from registers.models import Mark
 from registers.selectors import todays_registers
 from registers.statistics import cohort_figures, figures_by_pupil
 
+from . import health
+
 
 def today_view(school: School, now: dt.datetime) -> dict:
     from absences.models import ContactAttempt
@@ -79,4 +81,6 @@ def today_view(school: School, now: dt.datetime) -> dict:
         "calling": calling,
         "cases": cases,
         "overdue": [c for c in cases if c.overdue(today)],
+        # The register close or first-day calling that should have run and has not.
+        "jobs_not_run": health.overdue(school, now),
     }

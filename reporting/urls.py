@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("governors/", views.governors, name="governors"),
     path("governors/<str:key>.pdf", views.governors_pdf, name="governors_pdf"),
     path("reporting/today/", views.today, name="reporting_today"),

@@ -3,8 +3,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +20,7 @@ from attendance.pdfs import render_pdf
 from attendance.selectors import current_academic_year
 from registers.models import Mark
 
-from . import celebration, periods, selectors
+from . import celebration, health, periods, selectors
 from .dashboard import NO_CLASS, governors_dashboard, table_rows
 from .forms import DateRangeForm
 
@@ -76,6 +78,27 @@ def governors_pdf(request, key: str):
         f'attachment; filename="attendance-{board.period.key.replace("/", "-")}.pdf"'
     )
     return response
+
+
+@login_not_required
+@transaction.non_atomic_requests  # must answer when the database does not
+@require_GET
+def healthz(request):
+    """For a load balancer and docker-compose: 200 when every check passes, else 503.
+
+    No sign-in and no personal data: what each check found, never a name or
+    a count of pupils (reporting/health.py). Not in the view log: it shows
+    no pupil's records. `?check=database&check=redis` answers for those
+    alone: what a load balancer should ask, so that a stopped beat does not
+    take every web server out of service.
+    """
+    checks = health.report(timezone.now())
+    if only := request.GET.getlist("check"):
+        checks = [check for check in checks if check.name in only]
+    ok = bool(checks) and all(check.ok for check in checks)
+    return JsonResponse(
+        {"ok": ok, "checks": [check.as_json() for check in checks]}, status=200 if ok else 503
+    )
 
 
 @require_GET

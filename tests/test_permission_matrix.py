@@ -90,6 +90,7 @@ EXPECTED = {
     "weekly_review": (ESCALATION, NOBODY),
     "case_detail": (ESCALATION, ESCALATION),
     "nti_letter": (ESCALATION, NOBODY),
+    "notice_letter": (ESCALATION, NOBODY),
     "case_file": (ESCALATION, ESCALATION),
     "intervention_letter": (ESCALATION, NOBODY),
     "letter_templates": (ESCALATION, ESCALATION),
@@ -129,6 +130,8 @@ EXPECTED = {
     "two_factor": (ALL_SIGNED_IN, ALL_SIGNED_IN),
     "two_factor_setup": (ALL_SIGNED_IN, ALL_SIGNED_IN),
     "two_factor_backup_codes": (NOBODY, ALL_SIGNED_IN),
+    # For a load balancer: no sign-in, and no personal data in it.
+    "healthz": (set(PERSONAS), NOBODY),
 }
 
 
@@ -274,10 +277,14 @@ def world(cast, settings, tmp_path):
         pupil=case.pupil,
         parent=parent,
         issued_on=DAY,
+        service="hand",
+        served_on=DAY,
+        received_on=DAY,
         sequence=1,
         full_amount=160,
         full_by=DAY + dt.timedelta(days=28),
     )
+    penalty_notice.letter.save("notice.pdf", ContentFile(b"%PDF-1.4 notice"))
     args = {
         "register": [cast.hawthorn.id, DAY.isoformat(), "AM"],
         "pupil_attendance": [cast.poppy.id],
@@ -294,6 +301,7 @@ def world(cast, settings, tmp_path):
         "parent_link": [cast.poppy.id, parent.id],
         "case_detail": [case.id],
         "nti_letter": [case.id],
+        "notice_letter": [case.id, penalty_notice.id],
         "case_file": [cast.poppy.id],
         "intervention_letter": [intervention.id],
         "letter_template": ["concern"],

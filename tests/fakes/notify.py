@@ -1,13 +1,16 @@
 """A stand-in for GOV.UK Notify on 127.0.0.1, spoken to by the real client.
 
 It checks what the real API checks that matters here (a bearer JWT, the JSON
-fields) and can be told to fail the next N requests with a 500.
+fields) and can be told to fail the next N requests with a 500, to be slow
+to answer the next N (it accepts them, then replies late), or to hang on the
+Nth request until released (a provider that took the message and never said).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +23,10 @@ class FakeNotify:
     def __init__(self):
         self.received: list[dict] = []
         self.failures_to_give = 0
+        self.slow_replies = 0
+        self.reply_delay = 2.0
+        self.hang_at = 0  # the request number (1, 2, ...) to hang on
+        self.release = threading.Event()
         self.lock = threading.Lock()
         fake = self
 
@@ -42,6 +49,14 @@ class FakeNotify:
                             "authorised": auth.startswith("Bearer "),
                         }
                     )
+                    hang = len(fake.received) == fake.hang_at
+                    slow = not fail and fake.slow_replies > 0
+                    if slow:
+                        fake.slow_replies -= 1
+                if hang:
+                    fake.release.wait(30)
+                if slow:
+                    time.sleep(fake.reply_delay)
                 if fail:
                     self._reply(
                         500,
@@ -75,6 +90,7 @@ class FakeNotify:
         return self
 
     def __exit__(self, *exc):
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
