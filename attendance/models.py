@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from . import history, school_age
@@ -24,6 +24,21 @@ class School(models.Model):
     name = models.CharField(max_length=200)
     urn = models.CharField("URN", max_length=8, unique=True)
     local_authority = models.CharField(max_length=100)
+    # The DfE number LLLEEEE: the LA code and the establishment number, on
+    # letters and in the names of files for the DfE and other schools.
+    la_code = models.CharField(
+        "LA code",
+        max_length=3,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{3}$", "The LA code is 3 digits, e.g. 919.")],
+    )
+    establishment_number = models.CharField(
+        max_length=4,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[0-9]{4}$", "The establishment number is 4 digits, e.g. 2345.")
+        ],
+    )
     phone = models.CharField("office phone", max_length=30, blank=True)
     email = models.EmailField("office email", blank=True)
     address = models.TextField(blank=True)
@@ -109,6 +124,13 @@ class School(models.Model):
             raise ValidationError(
                 {"pm_register_opens": "The PM register opens after the AM one closes."}
             )
+
+    @property
+    def dfe_number(self) -> str:
+        """LLLEEEE, or "" until both parts are set."""
+        if self.la_code and self.establishment_number:
+            return f"{self.la_code}{self.establishment_number}"
+        return ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -92,10 +92,17 @@ class Mark(models.Model):
     # A reported reason awaiting the head's decision: it counts as N (no
     # reason yet) in every figure until decided.
     pending = models.BooleanField("pending a decision", default=False, db_default=False)
-    # What the figures count: the single place the two flags above take effect,
+    # A mark brought in from the pupil's previous school (a CTF, or a file of
+    # earlier marks): the DfE number or URN and name of the school that
+    # recorded it; blank for this school's own register. It counts in the
+    # penalty threshold's window (which spans schools), never in this school's
+    # figures (the DfE counts each enrolment once).
+    recorded_at_school = models.CharField(max_length=120, blank=True, db_default="", default="")
+    # What the figures count: the single place the flags above take effect,
     # kept by the database so statistics, triggers and reports cannot disagree.
     counted_code = models.GeneratedField(
         expression=models.Case(
+            models.When(~models.Q(recorded_at_school=""), then=models.Value("")),
             models.When(held_back=True, then=models.Value("")),
             models.When(pending=True, then=models.Value(codes.NO_REASON_YET)),
             default=models.F("code"),
