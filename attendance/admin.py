@@ -17,7 +17,7 @@ from .models import (
 
 @admin.register(School)
 class SchoolAdmin(admin.ModelAdmin):
-    list_display = ["name", "urn", "local_authority"]
+    list_display = ["name", "urn", "local_authority", "dfe_number"]
 
 
 class TermInline(admin.TabularInline):

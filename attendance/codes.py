@@ -9,8 +9,12 @@ enter it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+
+# The 2024 Regulations' codes replaced H, J and Y from this day.
+WITHDRAWN_2024 = dt.date(2024, 8, 1)
 
 
 class Category(StrEnum):
@@ -37,6 +41,16 @@ class AttendanceCode:
     counts_toward_threshold: bool = False
     entered_by: EnteredBy = EnteredBy.OFFICE
     in_use: bool = True
+    # The first day it may no longer be recorded (None: not withdrawn, or the
+    # date is unknown and in_use decides alone).
+    withdrawn_on: dt.date | None = None
+
+    def could_be_recorded_on(self, day: dt.date) -> bool:
+        """Whether a mark for `day` may carry this code: a withdrawn code keeps
+        its meaning for the days before its withdrawal (earlier marks imported)."""
+        if self.in_use:
+            return True
+        return self.withdrawn_on is not None and day < self.withdrawn_on
 
     @property
     def is_possible_session(self) -> bool:
@@ -107,15 +121,29 @@ CODES: dict[str, AttendanceCode] = {
         _C("#", "Planned whole or partial school closure", AD),
         # Withdrawn codes: never entered again, but historic marks keep their
         # original meaning in the statistics.
-        _C("H", "Agreed holiday (withdrawn August 2024)", AU, in_use=False),
-        _C("J", "Interview (withdrawn August 2024)", A, in_use=False),
+        _C(
+            "H",
+            "Agreed holiday (withdrawn August 2024)",
+            AU,
+            in_use=False,
+            withdrawn_on=WITHDRAWN_2024,
+        ),
+        _C("J", "Interview (withdrawn August 2024)", A, in_use=False, withdrawn_on=WITHDRAWN_2024),
         _C(
             "Y",
             "Unable to attend due to exceptional circumstances (withdrawn 2024)",
             NP,
             in_use=False,
+            withdrawn_on=WITHDRAWN_2024,
         ),
-        _C("F", "Extended family holiday (withdrawn)", AU, in_use=False),
+        # Withdrawn in September 2013 (the 2013 amendment to the 2006 Regulations).
+        _C(
+            "F",
+            "Extended family holiday (withdrawn)",
+            AU,
+            in_use=False,
+            withdrawn_on=dt.date(2013, 9, 1),
+        ),
     ]
 }
 

@@ -311,6 +311,9 @@ def seed_demo(
         name="Oakfield Primary School",
         urn=DEMO_URN,
         local_authority="Hertfordshire",
+        # Hertfordshire's LA code; the establishment number is made up.
+        la_code="919",
+        establishment_number="2345",
         phone="01727 555 0140",
         email="admin@oakfield.example.sch.uk",
         address="Orchard Way, Oakfield, Hertfordshire AL3 4QT",

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from . import mis_headings
 from .models import AcademicYear, Contact, Pupil, PupilContact, RegistrationGroup, School, YearGroup
 from .upn import upn_problem
 
@@ -144,10 +145,18 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Headings of the file that Rollcall does not use, as the file spells them.
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def ignored_notice(self) -> str:
+        """What the school is told about the columns it sent that Rollcall does not use."""
+        if not self.ignored:
+            return ""
+        return "Columns not used by Rollcall, so ignored: " + ", ".join(self.ignored) + "."
 
     def error_lines(self) -> list[str]:
         return [f"Row {row}: {reason}" if row else reason for row, reason in self.errors]
@@ -157,7 +166,45 @@ class ImportResult:
 MAX_VALUE_LENGTH = 1000
 
 
-def _rows(stream: IO[str] | Iterable[str], columns: list[str], required: list[str], result):
+IGNORED = "\x00ignored"  # the key of a column not used; no heading can be it
+
+
+def _header(fieldnames: list[str], columns: list[str], headings, result) -> list[str]:
+    """The file's headings as Rollcall's columns (see `mis_headings`).
+
+    A heading Rollcall does not use is noted in `result.ignored` and its
+    column skipped; two headings for one column are an error, since they
+    could disagree and the import could not say which is right.
+    """
+    known = mis_headings.lookup(columns, headings)
+    header: list[str] = []
+    given: dict[str, str] = {}
+    for raw in fieldnames:
+        heading = (raw or "").strip().lstrip("\ufeff").strip()
+        column = known.get(mis_headings.heading_key(heading))
+        if column is None:
+            if heading:
+                result.ignored.append(heading)
+            header.append(IGNORED)
+        elif column in given:
+            result.errors.append(
+                (1, f"columns {given[column]!r} and {heading!r} are both {column}")
+            )
+            header.append(IGNORED)
+        else:
+            given[column] = heading
+            header.append(column)
+    return header
+
+
+def _missing(column: str, headings) -> str:
+    usual = mis_headings.usual_headings(column, headings)
+    return f"{column} ({' or '.join(repr(h) for h in usual)})" if usual else column
+
+
+def _rows(
+    stream: IO[str] | Iterable[str], columns: list[str], required: list[str], result, headings
+):
     """Rows as dicts keyed by column, numbered as a spreadsheet shows them."""
     reader = csv.DictReader(stream)
     try:
@@ -165,13 +212,10 @@ def _rows(stream: IO[str] | Iterable[str], columns: list[str], required: list[st
     except csv.Error as exc:
         result.errors.append((1, f"the heading row cannot be read as CSV ({exc})"))
         return []
-    header = [(h or "").strip().lstrip("\ufeff").lower() for h in fieldnames]
-    missing = [c for c in required if c not in header]
-    unknown = [h for h in header if h not in columns]
+    header = _header(list(fieldnames), columns, headings, result)
+    missing = [_missing(c, headings) for c in required if c not in header]
     if missing:
         result.errors.append((1, f"missing column(s): {', '.join(missing)}"))
-    if unknown:
-        result.errors.append((1, f"unknown column(s): {', '.join(unknown)}"))
     if result.errors:
         return []
     reader.fieldnames = header
@@ -191,7 +235,7 @@ def _rows(stream: IO[str] | Iterable[str], columns: list[str], required: list[st
         if None in raw:
             result.errors.append((number, "more values than columns"))
             continue
-        values = {k: (v or "").strip() for k, v in raw.items()}
+        values = {k: (v or "").strip() for k, v in raw.items() if k != IGNORED}
         bad = next((k for k, v in values.items() if "\x00" in v), None)
         if bad is not None:
             result.errors.append(
@@ -219,7 +263,10 @@ def _date(value: str, column: str, required: bool = True) -> dt.date | None:
         if required:
             raise RowError(f"{column} is required")
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    # ISO, and the day-first dates of a spreadsheet or an MIS ("01/09/2022",
+    # "01-09-2022", "1 Sep 2022"); never a two-digit year, which could be
+    # a century out for a date of birth.
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y"):
         try:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
@@ -268,11 +315,37 @@ def _text_stream(data: bytes | str) -> io.StringIO:
 def _check_lengths(row: dict, model) -> None:
     for column, value in row.items():
         try:
-            limit = model._meta.get_field(column).max_length
+            model_field = model._meta.get_field(column)
         except Exception:  # a column that is not a model field (e.g. pupil_upn)
             continue
+        if model_field.choices:
+            continue  # "Year 3" or "Female" becomes a short code, checked as a choice
+        limit = model_field.max_length
         if limit and len(value) > limit:
             raise RowError(f"{column} is longer than {limit} characters")
+
+
+YEAR_PREFIXES = ("year", "yr", "nc", "y")
+
+
+def _year_group(value: str) -> str:
+    """N, R or 1-13 from the ways an MIS writes a year: "Year 3", "Y3",
+    "NC Year 3", "3", "R", "Reception", "N1", "Nursery 2"."""
+    key = "".join(value.lower().split()).replace("-", "")
+    for prefix in YEAR_PREFIXES:
+        if key.startswith(prefix) and key != prefix:
+            key = key.removeprefix(prefix).removeprefix("year")
+            break
+    aliases = {"rec": "R", "reception": "R", "nur": "N", "nursery": "N", "n1": "N", "n2": "N"}
+    aliases |= {"nursery1": "N", "nursery2": "N", "fs1": "N", "fs2": "R"}
+    # A leading zero ("03") is how some exports pad the year.
+    aliases |= {v.zfill(2): v for v in YearGroup.values if v.isdigit()}
+    try:
+        return _choice(key, "year_group", YearGroup.choices, aliases=aliases)
+    except RowError:
+        raise RowError(
+            f"year_group {value!r} is not a year: N, R or 1 to 13 (also 'Year 3', 'Y3')"
+        ) from None
 
 
 def _parse_pupil(row: dict, school: School, groups: dict[str, RegistrationGroup]) -> dict:
@@ -290,15 +363,15 @@ def _parse_pupil(row: dict, school: School, groups: dict[str, RegistrationGroup]
         "preferred_surname": row.get("preferred_surname", ""),
         "date_of_birth": _date(row["date_of_birth"], "date_of_birth"),
         "sex": _choice(row["sex"], "sex", Pupil.Sex.choices),
-        "year_group": _choice(
-            row["year_group"],
-            "year_group",
-            YearGroup.choices,
-            aliases={"y" + v: v for v in YearGroup.values} | {"rec": "R", "nur": "N"},
-        ),
+        "year_group": _year_group(row["year_group"]),
         "admission_date": _date(row["admission_date"], "admission_date"),
         "leaving_date": _date(row.get("leaving_date", ""), "leaving_date", required=False),
-        "send": _choice(row.get("send") or "N", "send", Pupil.SEND.choices),
+        "send": _choice(
+            row.get("send") or "N",
+            "send",
+            Pupil.SEND.choices,
+            aliases={"none": "N", "no": "N", "sen support": "K", "ehc plan": "E", "ehcp": "E"},
+        ),
         "social_worker_name": row.get("social_worker_name", ""),
         "social_worker_phone": row.get("social_worker_phone", ""),
         "social_worker_email": row.get("social_worker_email", ""),
@@ -338,7 +411,13 @@ def import_pupils(
     """
     result = ImportResult()
     try:
-        rows = _rows(_text_stream(data), PUPIL_COLUMNS, PUPIL_REQUIRED, result)
+        rows = _rows(
+            _text_stream(data),
+            PUPIL_COLUMNS,
+            PUPIL_REQUIRED,
+            result,
+            mis_headings.PUPIL_HEADINGS,
+        )
     except RowError as exc:
         result.errors.append((0, str(exc)))
         return result
@@ -414,6 +493,31 @@ def _parent_ground(row: dict) -> str:
     return ground
 
 
+# How the MIS products word a relationship, to Rollcall's.
+RELATIONSHIP_ALIASES = {
+    "mum": "mother",
+    "dad": "father",
+    "step-parent": "step_parent",
+    "step parent": "step_parent",
+    "step mother": "step_parent",
+    "step father": "step_parent",
+    "stepmother": "step_parent",
+    "stepfather": "step_parent",
+    "grandmother": "grandparent",
+    "grandfather": "grandparent",
+    "foster mother": "foster_carer",
+    "foster father": "foster_carer",
+    "foster parent": "foster_carer",
+    "aunt": "aunt_uncle",
+    "uncle": "aunt_uncle",
+    "brother": "sibling",
+    "sister": "sibling",
+    "other relative": "other",
+    "family friend": "other",
+    "childminder": "other",
+}
+
+
 def _parse_contact(row: dict) -> dict:
     _require(row, CONTACT_REQUIRED)
     _check_lengths(row, Contact)
@@ -456,7 +560,7 @@ def _parse_contact(row: dict) -> dict:
                 row["relationship"],
                 "relationship",
                 PupilContact.Relationship.choices,
-                aliases={"mum": "mother", "dad": "father", "step-parent": "step_parent"},
+                aliases=RELATIONSHIP_ALIASES,
             ),
             "parent_ground": _parent_ground(row),
             "lives_with_pupil": _flag(row.get("lives_with_pupil") or "Y", "lives_with_pupil"),
@@ -474,7 +578,13 @@ def import_contacts(school: School, data: bytes | str) -> ImportResult:
     """
     result = ImportResult()
     try:
-        rows = _rows(_text_stream(data), CONTACT_COLUMNS, CONTACT_REQUIRED, result)
+        rows = _rows(
+            _text_stream(data),
+            CONTACT_COLUMNS,
+            CONTACT_REQUIRED,
+            result,
+            mis_headings.CONTACT_HEADINGS,
+        )
     except RowError as exc:
         result.errors.append((0, str(exc)))
         return result

@@ -132,6 +132,11 @@ class School(models.Model):
             return f"{self.la_code}{self.establishment_number}"
         return ""
 
+    def file_name(self, what: str, rest: str) -> str:
+        """`what-LLLEEEE-rest`: a file passed on (to the LA, the DfE, another
+        school) names its school; `what-rest` until the DfE number is set."""
+        return "-".join(part for part in (what, self.dfe_number, rest) if part)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

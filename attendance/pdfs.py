@@ -90,6 +90,8 @@ class LetterHead:
     school_address: str
     school_phone: str
     school_email: str
+    # LLLEEEE, "" until the school's LA code and establishment number are set.
+    school_dfe_number: str
     date: str
     to_name: str
     to_address: str
@@ -106,6 +108,7 @@ def letter_head(
         school_address=school.address,
         school_phone=school.phone,
         school_email=school.email,
+        school_dfe_number=school.dfe_number,
         date=f"{day:%-d %B %Y}",
         to_name=to_name,
         to_address=to_address,

@@ -98,6 +98,8 @@ def setup(request):
             messages.success(
                 request, f"Imported: {result.created} created, {result.updated} updated."
             )
+            if result.ignored:
+                messages.info(request, result.ignored_notice())
             return redirect("setup")
     return render(
         request,
@@ -119,7 +121,9 @@ def export_pupils(request):
     school = authorizers.require_school(request.user)
     today = timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pupils-{today:%Y-%m-%d}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{school.file_name("pupils", f"{today:%Y-%m-%d}")}.csv"'
+    )
     response.write("\ufeff")  # so Excel opens accented names correctly
     pupils = selectors.pupils_on_roll(school, today).select_related("registration_group")
     view_log.looked(request, view_log.What.EXPORT, school=school, detail="Pupils and contacts")

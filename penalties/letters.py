@@ -183,6 +183,8 @@ def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
             m.date, {"date": f"{m.date:%a %d %b %Y}", "AM": "", "PM": "", "counted": False}
         )
         row[m.session] = m.code
+        if m.recorded_at_school:  # a mark from the previous school (the window spans schools)
+            row["recorded_at"] = m.recorded_at_school
         row["counted"] = row["counted"] or (m.date, m.session) in counted
     pack = ReferralPack(
         school_name=case.school.name,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from attendance.models import School
+from attendance.models import Pupil, School
 from attendance.school_calendar import SchoolCalendar
 
 from . import framework
@@ -29,20 +29,28 @@ last_case AS (
     WHERE school_id = ANY(%(schools)s) AND NOT void
     GROUP BY pupil_id
 ),
+pupil_weeks AS (
+    SELECT pw AS pupil_id, w AS week_start, i AS idx
+    FROM unnest(%(pw_pupils)s::bigint[], %(pw_weeks)s::date[], %(pw_idx)s::int[]) AS t(pw, w, i)
+),
 per_week AS (
-    SELECT m.pupil_id, w.idx, count(*) AS n
+    SELECT m.pupil_id, coalesce(pw.idx, w.idx) AS idx, count(*) AS n
     FROM registers_mark m
     JOIN attendance_pupil p ON p.id = m.pupil_id AND p.school_id = ANY(%(schools)s)
-    JOIN weeks w ON w.school_id = p.school_id
+    LEFT JOIN weeks w ON w.school_id = p.school_id
                 AND w.week_start = m.date - (extract(isodow FROM m.date)::int - 1)
+                AND m.pupil_id <> ALL(%(pw_own)s::bigint[])
+    LEFT JOIN pupil_weeks pw ON pw.pupil_id = m.pupil_id
+                AND pw.week_start = m.date - (extract(isodow FROM m.date)::int - 1)
     LEFT JOIN last_case lc ON lc.pupil_id = m.pupil_id
     WHERE m.code IN ('G', 'O', 'U') AND m.code = ANY(%(codes)s)
       AND m.date >= %(since)s AND m.date <= %(as_of)s
       AND m.date > coalesce(lc.after, '-infinity'::date)
+      AND coalesce(pw.idx, w.idx) IS NOT NULL
       AND NOT EXISTS (
           SELECT 1 FROM penalties_case c WHERE c.pupil_id = m.pupil_id AND c.stage <> 'closed'
       )
-    GROUP BY m.pupil_id, w.idx
+    GROUP BY m.pupil_id, coalesce(pw.idx, w.idx)
 ),
 windows AS (
     SELECT pupil_id, idx,
@@ -59,7 +67,22 @@ ORDER BY w.pupil_id, w.idx
 # `m.code IN ('G', 'O', 'U')` repeats the codes literally so the planner can use
 # the partial index registers.mark_threshold_codes; `= ANY(%(codes)s)` keeps the
 # framework module the authority if the law changes. Week numbers are per
-# school (each has its own calendar), so one statement serves a whole trust.
+# school (each has its own calendar), so one statement serves a whole trust;
+# a pupil with threshold marks from a previous school has a numbering of their
+# own (pupil_weeks, see pupil_weeks_across_schools) instead of the school's.
+
+ELSEWHERE_SQL = """
+SELECT DISTINCT m.pupil_id, m.date - (extract(isodow FROM m.date)::int - 1) AS week_start
+FROM registers_mark m
+WHERE m.pupil_id IN (
+    SELECT t.pupil_id FROM registers_mark t
+    JOIN attendance_pupil p ON p.id = t.pupil_id AND p.school_id = ANY(%(schools)s)
+    WHERE t.code IN ('G', 'O', 'U') AND t.recorded_at_school <> ''
+      AND t.date >= %(since)s AND t.date <= %(as_of)s
+)
+  AND m.recorded_at_school <> '' AND m.date >= %(since)s AND m.date <= %(as_of)s
+ORDER BY 1, 2
+"""
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,41 @@ def weeks_by_school(schools: list[School], as_of: dt.date) -> dict[int, list[dt.
     return {school_id: cal.all_school_weeks(as_of) for school_id, cal in calendars.items()}
 
 
+def pupil_weeks_across_schools(
+    weeks: dict[int, list[dt.date]], as_of: dt.date
+) -> dict[int, list[dt.date]]:
+    """The school weeks of each pupil who has threshold marks from a previous
+    school: their school's weeks, and every week in which they have marks
+    recorded at the other school (the window "can span ... schools", DfE;
+    there a school week is a week in which those marks have sessions).
+
+    Only pupils with G, O or U from elsewhere need it: for the others the
+    weeks added all come before their first mark here (or hold none of their
+    threshold sessions), and no window of theirs changes."""
+    if not weeks:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ELSEWHERE_SQL,
+            {
+                "schools": list(weeks),
+                "since": min(w[0] for w in weeks.values()),
+                "as_of": as_of,
+            },
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return {}
+    elsewhere: dict[int, set[dt.date]] = {}
+    for pupil_id, week_start in rows:
+        elsewhere.setdefault(pupil_id, set()).add(week_start)
+    school_of = dict(Pupil.objects.filter(pk__in=elsewhere).values_list("pk", "school_id"))
+    return {
+        pupil_id: sorted(extra | set(weeks.get(school_of[pupil_id], ())))
+        for pupil_id, extra in elsewhere.items()
+    }
+
+
 def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Breach]:
     """Pupils who reached the threshold in some window up to `as_of`, not
     already in an open case, counting only sessions after their last case."""
@@ -90,6 +148,8 @@ def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Bre
         return []
     span = framework.window_school_weeks() - 1
     flat = [(school_id, week, i) for school_id, w in weeks.items() for i, week in enumerate(w, 1)]
+    own = pupil_weeks_across_schools(weeks, as_of)
+    own_flat = [(pupil_id, week, i) for pupil_id, w in own.items() for i, week in enumerate(w, 1)]
     with connection.cursor() as cursor:
         cursor.execute(
             BREACHES_SQL,
@@ -97,6 +157,10 @@ def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Bre
                 "week_schools": [f[0] for f in flat],
                 "weeks": [f[1] for f in flat],
                 "week_idx": [f[2] for f in flat],
+                "pw_pupils": [f[0] for f in own_flat],
+                "pw_weeks": [f[1] for f in own_flat],
+                "pw_idx": [f[2] for f in own_flat],
+                "pw_own": list(own),
                 "schools": list(weeks),
                 "codes": framework.threshold_codes(),
                 "since": min(w[0] for w in weeks.values()),
@@ -108,7 +172,7 @@ def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Bre
         rows = cursor.fetchall()
     breaches = []
     for pupil_id, school_id, idx, total, after in rows:
-        school_weeks = weeks[school_id]
+        school_weeks = own.get(pupil_id) or weeks[school_id]
         start = school_weeks[max(idx - 1 - span, 0)]
         if after is not None:  # a closed case's sessions never count again
             start = max(start, after + dt.timedelta(days=1))

@@ -182,7 +182,7 @@ def case_detail(request, case_id: int):
             "case": case,
             "counted": selectors.offence_sessions(case),
             "unresolved": selectors.unresolved_in_window(case),
-            "sessions": case.sessions.all(),
+            "sessions": case.sessions.select_related("mark"),
             "notices": selectors.case_notices(case),
             "limits": selectors.limits_by_parent(case, list(parents), today),
             "threshold": framework.threshold_sessions(),

@@ -93,3 +93,21 @@ def register_form_rows(
             line.minutes_late, line.conflict = conflict.chosen_minutes_late, conflict
         rows.append(line)
     return rows
+
+
+# A year of a 400-pupil school's marks is about 6 MB of CSV.
+MAX_MARKS_CSV_BYTES = 40 * 1024 * 1024
+
+
+class MarksFileForm(forms.Form):
+    file = forms.FileField(
+        help_text="A .csv file of upn, date, session, code (and optionally status, school)."
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("Choose a .csv file.")
+        if upload.size > MAX_MARKS_CSV_BYTES:
+            raise forms.ValidationError("The file is larger than 40 MB: split it by term.")
+        return upload

@@ -26,3 +26,13 @@ def remind_registers() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def send_register_reminder(register_id: int) -> int:
     return deliver_reminder(register_id, timezone.now())
+
+
+@shared_task(bind=True, acks_late=False)
+def import_marks(self, school_id: int, user_id: int, stored: str, file_name: str) -> dict:
+    """The Setup page's import of earlier marks, with its progress in the
+    result backend for the page to poll. Not acks_late: a file half-checked
+    when a worker died is uploaded again, not imported twice."""
+    from .import_jobs import run_import
+
+    return run_import(self, school_id, user_id, stored, file_name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import census_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("reporting/pupils/", views.cohort_pupils, name="cohort_pupils"),
     path("reporting/marks/", views.marks_export, name="marks_export"),
     path("reporting/marks.csv", views.marks_export_old_address),
+    path("reporting/census/", census_views.census_attendance, name="census_attendance"),
     path("reporting/celebration/", views.celebrate, name="celebration"),
     path("reporting/certificates/<str:kind>.pdf", views.certificates, name="certificates"),
 ]

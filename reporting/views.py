@@ -172,7 +172,9 @@ def marks_export(request):
     response = StreamingHttpResponse(
         (line for part in (stream, body) for line in part), content_type="text/csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="marks-{start}-to-{end}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{school.file_name("marks", f"{start}-to-{end}")}.csv"'
+    )
     return response
 
 

@@ -106,6 +106,7 @@ EXPECTED = {
     "cohort_pupils": (TODAY_PAGE, NOBODY),
     "marks_export": (TODAY_PAGE, NOBODY),
     "marks_export_old_address": (ALL_SIGNED_IN, NOBODY),  # a redirect to marks_export
+    "census_attendance": (TODAY_PAGE, NOBODY),
     "celebration": (TODAY_PAGE, NOBODY),
     "certificates": (TODAY_PAGE, NOBODY),
     "my_classes": (TEACHER | {"other teacher"}, NOBODY),
@@ -114,6 +115,10 @@ EXPECTED = {
     "pupil_detail": (STAFF | TEACHER, NOBODY),
     "setup": (IMPORTS, IMPORTS),
     "export_pupils": (IMPORTS, NOBODY),
+    "import_marks": (NOBODY, IMPORTS),
+    "import_marks_progress": (IMPORTS, NOBODY),
+    "ctf_import": (IMPORTS, IMPORTS),
+    "ctf_export": (IMPORTS, NOBODY),
     "new_year": (YEAR_SETUP, NOBODY),
     "new_year_calendar": (YEAR_SETUP, YEAR_SETUP),
     "new_year_classes": (YEAR_SETUP, YEAR_SETUP),
@@ -313,6 +318,9 @@ def world(cast, settings, tmp_path):
         "group_detail": [cast.hawthorn.id],
         "pupil_detail": [cast.poppy.id],
         "subject_access": [cast.poppy.id],
+        "ctf_export": [cast.poppy.id],
+        # A job nobody started reads as queued (its id is a random UUID).
+        "import_marks_progress": ["00000000-0000-4000-8000-000000000000"],
     }
     args["parent"] = parent
     args["ids"] = {

@@ -37,6 +37,8 @@ def report(command, result, file):
         for line in result.error_lines():
             command.stderr.write(line)
         raise CommandError(f"{file} was not imported; nothing has changed.")
+    if result.ignored:
+        command.stdout.write(result.ignored_notice())
     command.stdout.write(
         command.style.SUCCESS(
             f"Imported {file}: {result.created} created, {result.updated} updated."
