@@ -21,6 +21,7 @@ from attendance.rollover import YEAR_ORDER
 from attendance.school_calendar import SchoolCalendar
 
 from . import rules
+from .bulk import copy_rows, reserve_mark_ids
 from .models import LateArrival, Mark, MarkChange, Register
 from .services import position_of
 
@@ -188,14 +189,8 @@ def seed_history(
             changes.append(history)
 
     # COPY, not the ORM: an autumn term is ~45,000 marks and their history.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('registers_mark', 'id')) "
-            "FROM generate_series(1, %s)",
-            [len(marks)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    _copy(
+    ids = reserve_mark_ids(len(marks))
+    copy_rows(
         Mark,
         [
             "id",
@@ -237,7 +232,7 @@ def seed_history(
                 )
             )
             previous = step
-    _copy(
+    copy_rows(
         MarkChange,
         [
             "mark_id",
@@ -254,7 +249,7 @@ def seed_history(
         ],
         rows,
     )
-    _copy(
+    copy_rows(
         LateArrival,
         [
             "pupil_id",
@@ -283,16 +278,6 @@ def seed_history(
         # load choose the date index over the pupil one.
         cursor.execute("ANALYZE registers_mark, registers_markchange, registers_register")
     return len(marks)
-
-
-def _copy(model, columns: list[str], rows) -> None:
-    table = model._meta.db_table
-    with (
-        connection.cursor() as cursor,
-        cursor.connection.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
 
 
 def seed_last_year_hook(school: School, rng: random.Random, plan: DemoPlan) -> str | None:

@@ -19,11 +19,12 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from attendance import codes
 from attendance.models import Pupil, School, User
 
+from .bulk import copy_rows, reserve_mark_ids
 from .models import Mark, MarkChange, Session
 from .services import position_of
 
@@ -202,17 +203,11 @@ def import_marks(
     name = by.display_name() if by else "Rollcall"
     reason = f"Imported from {file_name} on {today:%d %b %Y} by {name}"
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            # The rows conflict only with marks written since the check: the
-            # unique index refuses those, and the whole import with them.
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('registers_mark', 'id')) "
-                "FROM generate_series(1, %s)",
-                [len(rows)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        # The rows conflict only with marks written since the check: the
+        # unique index refuses those, and the whole import with them.
+        ids = reserve_mark_ids(len(rows))
         by_id = by.pk if by else None
-        _copy(
+        copy_rows(
             Mark,
             [
                 "id",
@@ -238,7 +233,7 @@ def import_marks(
             ),
         )
         position = position_of(by)
-        _copy(
+        copy_rows(
             MarkChange,
             [
                 "mark_id",
@@ -275,13 +270,3 @@ def _counted(rows: Iterable[tuple], total: int, progress) -> Iterable[tuple]:
         yield row
         if progress and (n % PROGRESS_EVERY == 0 or n == total):
             progress(n, total)
-
-
-def _copy(model, columns: list[str], rows: Iterable[tuple]) -> None:
-    table = model._meta.db_table
-    with (
-        connection.cursor() as cursor,
-        cursor.connection.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
