@@ -20,8 +20,7 @@ def register_alerts(user) -> dict:
     """What base.html shows on every page about registers not taken: a
     teacher's reminder in the minutes before the close, and, for the office,
     the registers that closed untaken (their pupils are held back)."""
-    from registers import rules
-    from registers.untaken import held_back_registers, reminders_due
+    from registers.untaken import held_back_registers, in_reminder_window, reminders_due
 
     school = user.school
     if school is None:
@@ -31,15 +30,9 @@ def register_alerts(user) -> dict:
     if user.has_perm("attendance.take_register"):
         today = now.astimezone(school.tz).date()
         # Only inside the few minutes before a close does this cost a query.
-        near_close = any(_near(school, today, session, now, rules) for session in ("AM", "PM"))
+        near_close = any(in_reminder_window(school, today, s, now) for s in ("AM", "PM"))
         if near_close:
             alerts["reminders"] = reminders_due(school, now, teacher=user)
     if user.has_perm("attendance.amend_marks"):
         alerts["held_back"] = held_back_registers(school)
     return alerts
-
-
-def _near(school, today, session, now, rules) -> bool:
-    from registers.untaken import in_reminder_window
-
-    return in_reminder_window(school, today, session, now)

@@ -50,8 +50,8 @@ class Untaken:
         return ", ".join(t.display_name() for t in self.teachers) or "no teacher set"
 
 
-def _with_teachers():
-    return Prefetch("teachers", queryset=User.objects.order_by("last_name", "first_name"))
+def _with_teachers(path: str = "teachers"):
+    return Prefetch(path, queryset=User.objects.order_by("last_name", "first_name"))
 
 
 def untaken_registers(
@@ -108,7 +108,7 @@ def untaken_registers(
         )
         .annotate(held=Count("marks", filter=Q(marks__held_back=True)))
         .select_related("group")
-        .prefetch_related(Prefetch("group__teachers", queryset=User.objects.order_by("last_name")))
+        .prefetch_related(_with_teachers("group__teachers"))
         .order_by("date", "session", "group__name")
     )
     if teacher is not None:

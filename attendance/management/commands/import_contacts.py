@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from attendance import imports
-from attendance.models import School
+from attendance.command_input import read_file, school_from
 
 from .import_pupils import report
 
@@ -16,17 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--school", help="the school's URN (needed only with several schools)")
 
     def handle(self, *args, file: Path, school: str | None, **options):
-        schools = School.objects.filter(urn=school) if school else School.objects.all()
-        if schools.count() != 1:
-            raise CommandError(
-                "Say which school with --school URN."
-                if not school
-                else f"No school has URN {school}."
-            )
-        the_school = schools.get()
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
+        the_school = school_from(school)
+        data = read_file(file)
         result = imports.import_contacts(the_school, data)
         report(self, result, file)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from attendance import imports, selectors
-from attendance.models import School
+from attendance.command_input import read_file, school_from
 
 
 class Command(BaseCommand):
@@ -15,18 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--school", help="the school's URN (needed only with several schools)")
 
     def handle(self, *args, file: Path, school: str | None, **options):
-        schools = School.objects.filter(urn=school) if school else School.objects.all()
-        if schools.count() != 1:
-            raise CommandError(
-                "Say which school with --school URN."
-                if not school
-                else f"No school has URN {school}."
-            )
-        the_school = schools.get()
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
+        the_school = school_from(school)
+        data = read_file(file)
         year = selectors.current_academic_year(the_school, timezone.localdate())
         result = imports.import_pupils(the_school, data, year)
         report(self, result, file)

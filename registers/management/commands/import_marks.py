@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from attendance.models import School, User
+from attendance.command_input import read_file, school_from
+from attendance.models import User
 from registers import imports
 
 
@@ -20,23 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--by", help="the username of the member of staff importing")
 
     def handle(self, *args, file: Path, school: str | None, by: str | None, **options):
-        schools = School.objects.filter(urn=school) if school else School.objects.all()
-        if schools.count() != 1:
-            raise CommandError(
-                "Say which school with --school URN."
-                if not school
-                else f"No school has URN {school}."
-            )
-        the_school = schools.get()
+        the_school = school_from(school)
         user = None
         if by:
             user = User.objects.filter(username=by, school=the_school).first()
             if user is None:
                 raise CommandError(f"No member of staff at {the_school} has username {by}.")
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}") from exc
+        data = read_file(file)
         started = time.monotonic()
 
         def progress(done: int, total: int) -> None:
