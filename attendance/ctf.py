@@ -5,17 +5,22 @@ school to send the "common transfer information" to the new one within 15
 school days of the pupil ceasing to be registered there; the CTF is the
 format. Element names follow the DfE's "Common transfer file 25:
 specification" (4.3 XML message structure: CTfile > Header, CTFpupilData >
-Pupil > BasicDetails, Contacts, Attendance > YearData). The published XSD
-could not be fetched from here, so files are not validated against it: the
-parser checks the structure it reads instead.
+Pupil > BasicDetails, Contacts, Attendance > YearData > AttendSessions), and
+their order and the marks-string convention were checked against an MIS
+supplier's published CTF writer and reader. The DfE's XSD could not be
+fetched from here, so files are not validated against it: the parser checks
+the structure it reads instead.
 
 Pure functions only: `build_ctf` writes bytes, `parse_ctf` reads them into the
 dataclasses below. Writing pupils and marks is `attendance.ctf_services`.
 
-The attendance marks string (YearData > SessionDetails > Marks) holds two
-sessions a day, AM then PM, for every calendar day from StartDate; "-" is no
-mark; a code of two characters (C1, J1, Y1...) is a letter and a digit, and
-no single code is a digit, so the string reads back without a separator.
+The attendance marks string (YearData > AttendSessions > AttendanceMarks)
+holds two sessions a day, AM then PM, for every calendar day from
+AttendanceStartDate: "#" for a day the school was not in session (weekends,
+holidays), "-" for a school-day session with no mark; a code of two
+characters (C1, J1, Y1...) is a letter and a digit, and no single code is a
+digit, so the string reads back without a separator. Present is "/" in the
+morning and "\\" in the afternoon, as in the register.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Container
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -30,6 +36,7 @@ CTF_VERSION = "25.0"
 DOCUMENT_NAME = "Common Transfer File"
 SUPPLIER_ID = "Rollcall"
 NO_MARK = "-"
+NOT_IN_SESSION = "#"
 MAX_BYTES = 20 * 1024 * 1024
 # The destination of a CTF sent before the next school is known (the DfE's
 # "lost pupils" database collects it).
@@ -95,6 +102,8 @@ class CTFYear:
     unauthorised: int
     start_date: dt.date | None = None
     marks: tuple[tuple[dt.date, str, str], ...] = ()  # (date, AM|PM, code)
+    # For writing: the sending school's days, so its holidays go as "#".
+    school_days: frozenset[dt.date] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,11 @@ def file_name(source: CTFSchool, dest: CTFSchool | None, sequence: int = 1) -> s
 # Marks string ------------------------------------------------------------
 
 
-def marks_string(marks: list[tuple[dt.date, str, str]]) -> tuple[dt.date | None, str]:
+def marks_string(
+    marks: list[tuple[dt.date, str, str]], school_days: Container[dt.date] | None = None
+) -> tuple[dt.date | None, str]:
+    """(start, string) for the marks; a day with no mark in either session is
+    "#" when it is a weekend or, given the school's days, not one of them."""
     if not marks:
         return None, ""
     by_key = {(day, session): code for day, session, code in marks}
@@ -141,8 +154,12 @@ def marks_string(marks: list[tuple[dt.date, str, str]]) -> tuple[dt.date | None,
     out = []
     day = start
     while day <= end:
-        for session in ("AM", "PM"):
-            out.append(by_key.get((day, session), NO_MARK))
+        am, pm = by_key.get((day, "AM")), by_key.get((day, "PM"))
+        closed = day.weekday() >= 5 or (school_days is not None and day not in school_days)
+        if am is None and pm is None and closed:
+            out.append(NOT_IN_SESSION * 2)
+        else:
+            out.append((am or NO_MARK) + (pm or NO_MARK))
         day += dt.timedelta(days=1)
     return start, "".join(out)
 
@@ -153,7 +170,7 @@ _TOKEN = re.compile(r"[A-Za-z][0-9]|.", re.DOTALL)
 def read_marks(start: dt.date, text: str) -> list[tuple[dt.date, str, str]]:
     marks = []
     for index, token in enumerate(_TOKEN.findall(text.strip())):
-        if token == NO_MARK:
+        if token in (NO_MARK, NOT_IN_SESSION):
             continue
         day = start + dt.timedelta(days=index // 2)
         marks.append((day, "AM" if index % 2 == 0 else "PM", token.upper()))
@@ -241,18 +258,18 @@ def build_ctf(ctf: CTFFile) -> bytes:
             for y in pupil.attendance:
                 year = _add(attendance, "YearData")
                 _add(year, "Year", y.year)
-                _add(year, "SchoolName", y.school.name)
                 _add(year, "LEA", y.school.la)
                 _add(year, "Estab", y.school.estab)
+                _add(year, "SchoolName", y.school.name)
                 _add(year, "SessionsPossible", y.possible)
                 _add(year, "SessionsAuthorised", y.authorised)
                 _add(year, "SessionsAttended", y.attended)
                 _add(year, "SessionsUnauthorised", y.unauthorised)
-                start, marks = marks_string(list(y.marks))
+                start, marks = marks_string(list(y.marks), y.school_days)
                 if start is not None:
-                    details = _add(year, "SessionDetails")
-                    _add(details, "StartDate", start.isoformat())
-                    _add(details, "Marks", marks)
+                    sessions = _add(year, "AttendSessions")
+                    _add(sessions, "AttendanceStartDate", start.isoformat())
+                    _add(sessions, "AttendanceMarks", marks)
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
 
@@ -317,10 +334,13 @@ def _parse_year(element: ET.Element, where: str) -> CTFYear:
         raise CTFError(f"{where}Year {year_text!r} is not a year.")
     start = None
     marks: list[tuple[dt.date, str, str]] = []
-    details = element.find("SessionDetails")
-    if details is not None:
-        start = _date(_text(details, "StartDate", required=True, where=where), "StartDate")
-        marks = read_marks(start, _text(details, "Marks"))
+    sessions = element.find("AttendSessions")
+    if sessions is not None:
+        start = _date(
+            _text(sessions, "AttendanceStartDate", required=True, where=where),
+            "AttendanceStartDate",
+        )
+        marks = read_marks(start, _text(sessions, "AttendanceMarks"))
     return CTFYear(
         year=int(year_text),
         school=CTFSchool(
@@ -373,7 +393,12 @@ def _parse_pupil(element: ET.Element, number: int) -> CTFPupil:
         surname=_text(element, "Surname", required=True, where=where),
         forename=_text(element, "Forename", required=True, where=where),
         dob=_date(_text(element, "DOB", required=True, where=where), f"{where}DOB"),
-        sex=_text(element, "Sex", required=True, where=where).upper(),
+        # CTFs before the 2022 wording call it Gender.
+        sex=(
+            _text(element, "Sex")
+            or _text(element, "Gender")
+            or _text(element, "Sex", required=True, where=where)
+        ).upper(),
         middle_names=_text(basic, "MiddleNames"),
         preferred_surname=_text(basic, "PreferredSurname"),
         preferred_forename=_text(basic, "PreferredForename"),

@@ -32,6 +32,7 @@ from .ctf import (
     CTFYear,
 )
 from .models import Contact, Pupil, PupilContact, School, User, YearGroup
+from .school_calendar import school_days
 from .upn import upn_problem
 
 PHONE_FIELDS = {"M": "mobile_phone", "H": "home_phone", "W": "work_phone"}
@@ -108,6 +109,13 @@ def _attendance(pupil: Pupil, school: School) -> tuple[CTFYear, ...]:
                 unauthorised=f.unauthorised,
                 start_date=min(day for day, _, _ in year_marks),
                 marks=tuple(sorted(year_marks)),
+                school_days=frozenset(
+                    school_days(
+                        school,
+                        min(day for day, _, _ in year_marks),
+                        max(day for day, _, _ in year_marks),
+                    )
+                ),
             )
         )
     return tuple(years)

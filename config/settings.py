@@ -212,6 +212,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A job run in place (eager) still leaves its result for the pages that poll
+# it, such as the marks import's progress page.
+CELERY_TASK_STORE_EAGER_RESULT = True
 # How often beat sends the heartbeat a worker records; /healthz fails after
 # three missed (reporting/health.py).
 HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=60)

@@ -83,6 +83,11 @@ WHERE m.pupil_id IN (
   AND m.recorded_at_school <> '' AND m.date >= %(since)s AND m.date <= %(as_of)s
 ORDER BY 1, 2
 """
+# Marks from a previous school can come before this school's first term in
+# Rollcall (a pupil who joined in the autumn of a school's first spring here):
+# they are looked for this far back. Ten school weeks, holidays included,
+# never span more than a year.
+ELSEWHERE_LOOKBACK = dt.timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def pupil_weeks_across_schools(
             ELSEWHERE_SQL,
             {
                 "schools": list(weeks),
-                "since": min(w[0] for w in weeks.values()),
+                "since": _since(weeks, elsewhere=True),
                 "as_of": as_of,
             },
         )
@@ -137,6 +142,11 @@ def pupil_weeks_across_schools(
         pupil_id: sorted(extra | set(weeks.get(school_of[pupil_id], ())))
         for pupil_id, extra in elsewhere.items()
     }
+
+
+def _since(weeks: dict[int, list[dt.date]], elsewhere: bool) -> dt.date:
+    first = min(w[0] for w in weeks.values())
+    return first - ELSEWHERE_LOOKBACK if elsewhere else first
 
 
 def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Breach]:
@@ -163,7 +173,10 @@ def find_breaches(schools: list[School], as_of: dt.date, weeks=None) -> list[Bre
                 "pw_own": list(own),
                 "schools": list(weeks),
                 "codes": framework.threshold_codes(),
-                "since": min(w[0] for w in weeks.values()),
+                # Own marks before the first school week have no week number
+                # and drop out; only a pupil's marks from elsewhere need the
+                # earlier start.
+                "since": _since(weeks, elsewhere=bool(own)),
                 "as_of": as_of,
                 "span": span,
                 "threshold": framework.threshold_sessions(),
@@ -233,37 +246,53 @@ APPROACHING_SQL = """
 WITH starts AS (
     SELECT s AS school_id, d AS start
     FROM unnest(%(schools)s::bigint[], %(starts)s::date[]) AS t(s, d)
+),
+pupil_starts AS (
+    SELECT pp AS pupil_id, d AS start
+    FROM unnest(%(pupils)s::bigint[], %(pupil_starts)s::date[]) AS t(pp, d)
 )
 SELECT m.pupil_id, count(*) AS n
 FROM registers_mark m
 JOIN attendance_pupil p ON p.id = m.pupil_id
 JOIN starts st ON st.school_id = p.school_id
+LEFT JOIN pupil_starts ps ON ps.pupil_id = m.pupil_id
 WHERE m.code IN ('G', 'O', 'U') AND m.code = ANY(%(codes)s)
-  AND m.date >= st.start AND m.date <= %(as_of)s
+  AND m.date >= least(st.start, %(earliest)s) AND m.date <= %(as_of)s
+  AND m.date >= coalesce(ps.start, st.start)
 GROUP BY m.pupil_id
 HAVING count(*) >= %(approaching)s
 """
+# `least(...)` keeps one range condition the index can use; the per-pupil
+# start then narrows it for pupils with weeks of their own.
 
 
 def sessions_in_current_window(
     schools: list[School], as_of: dt.date, weeks=None
 ) -> tuple[dict[int, dt.date], dict[int, int]]:
-    """Threshold sessions per pupil in each school's last 10 school weeks up to
-    `as_of`, for pupils at or above the early-support count."""
+    """Threshold sessions per pupil in their last 10 school weeks up to
+    `as_of`, for pupils at or above the early-support count. A pupil with
+    marks from a previous school counts their own weeks, as the detector
+    does; the starts returned are each school's."""
     weeks = weeks if weeks is not None else weeks_by_school(schools, as_of)
+    window = framework.window_school_weeks()
     starts = {}
     for school_id, school_weeks in weeks.items():
-        recent = school_weeks[-framework.window_school_weeks() :]
+        recent = school_weeks[-window:]
         if recent:
             starts[school_id] = recent[0]
     if not starts:
         return {}, {}
+    own = pupil_weeks_across_schools({k: w for k, w in weeks.items() if w}, as_of)
+    pupil_starts = {pupil_id: w[-window:][0] for pupil_id, w in own.items() if w}
     with connection.cursor() as cursor:
         cursor.execute(
             APPROACHING_SQL,
             {
                 "schools": list(starts),
                 "starts": list(starts.values()),
+                "pupils": list(pupil_starts),
+                "pupil_starts": list(pupil_starts.values()),
+                "earliest": min([*starts.values(), *pupil_starts.values()]),
                 "codes": framework.threshold_codes(),
                 "as_of": as_of,
                 "approaching": framework.approaching_sessions(),

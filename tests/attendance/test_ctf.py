@@ -305,6 +305,24 @@ def test_two_character_codes_and_gaps_survive_the_marks_string():
     assert ctf.read_marks(start, text) == marks
 
 
+def test_days_the_school_was_not_in_session_are_hashes_in_the_marks_string():
+    # Friday, then the weekend, then a Monday INSET day, then Tuesday.
+    marks = [(D(2026, 10, 2), "AM", "/"), (D(2026, 10, 6), "PM", "\\")]
+    school_days = {D(2026, 10, 2), D(2026, 10, 6)}
+    start, text = ctf.marks_string(marks, school_days)
+    assert (start, text) == (D(2026, 10, 2), "/-" + "##" * 3 + "-\\")
+    # Without the calendar, only the weekend is known to be closed.
+    assert ctf.marks_string(marks)[1] == "/-####---\\"
+    assert ctf.read_marks(start, text) == marks
+
+
+def test_an_older_file_that_calls_sex_gender_is_read():
+    data = SAMPLE.read_bytes().replace(b"<Sex>M</Sex>", b"<Gender>M</Gender>")
+    assert ctf.parse_ctf(data).pupils[0].sex == "M"
+    with pytest.raises(ctf.CTFError, match="Sex is missing"):
+        ctf.parse_ctf(SAMPLE.read_bytes().replace(b"<Sex>M</Sex>", b""))
+
+
 def test_the_sample_file_previews_cleanly():
     parsed = ctf.parse_ctf(SAMPLE.read_bytes())
     preview = ctf_services.preview_ctf(_receiving_school(), parsed)

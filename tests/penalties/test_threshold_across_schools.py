@@ -80,3 +80,30 @@ def test_the_case_and_the_la_pack_say_where_a_session_was_recorded(client, cast,
     pdf = letters.referral_pack(case, D(2026, 12, 14), D(2026, 9, 1))
     text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert text.count("recordedat9262001ElmTreePrimary") == 4
+
+
+def starting_in_rollcall_in_the_spring(cast):
+    """The school's first term in Rollcall is spring 2027; Poppy joined then."""
+    from attendance.models import AcademicYear, Term
+
+    AcademicYear.objects.filter(school=cast.school, name="2025/26").delete()
+    Term.objects.filter(academic_year__school=cast.school, start_date__lt=D(2027, 1, 1)).delete()
+    cast.poppy.admission_date = D(2027, 1, 4)
+    cast.poppy.save()
+
+
+def test_marks_from_elsewhere_before_the_schools_first_term_here_count(cast, absent):
+    starting_in_rollcall_in_the_spring(cast)
+    at_previous_school(cast.poppy, [(d, "AM") for d in mondays(D(2026, 11, 24), 4)])
+    absent(cast.poppy, [(d, "AM") for d in mondays(D(2027, 1, 4), 6)], code="O")
+    case = check_thresholds(cast.school, D(2027, 2, 12)).opened[0]
+    assert (case.window_start, case.sessions_counted) == (D(2026, 11, 23), 10)
+
+
+def test_the_early_support_count_includes_sessions_recorded_elsewhere(cast, absent):
+    starting_in_rollcall_in_the_spring(cast)
+    at_previous_school(cast.poppy, [(d, "PM") for d in mondays(D(2026, 12, 1), 4)])
+    absent(cast.poppy, [(D(2027, 1, 4), "AM"), (D(2027, 1, 11), "AM")], code="O")
+    run = check_thresholds(cast.school, D(2027, 1, 15))
+    # 4 there and 2 here: 6 in Poppy's last 10 school weeks, not 2.
+    assert run.opened == [] and run.approaching == {cast.poppy.id: 6}

@@ -51,6 +51,14 @@ def test_an_upload_runs_in_the_worker_and_the_page_follows_it(client, cast, work
     assert not list(tmp_path.rglob("*.csv"))  # the upload is not kept
 
 
+def test_without_a_worker_the_job_runs_in_place_and_the_page_still_finishes(client, cast):
+    # CELERY_TASK_ALWAYS_EAGER, as in a development setup without a worker.
+    client.force_login(cast.olive)
+    response = upload(client, f"upn,date,session,code\n{cast.poppy.upn},2026-11-02,AM,/\n")
+    assert poll(client, response.url)["state"] == "done"
+    assert "Imported 1 mark" in client.get(response.url).content.decode()
+
+
 def test_a_bad_file_is_listed_and_nothing_changes(client, cast, worker):
     client.force_login(cast.olive)
     response = upload(client, "upn,date,session,code\n9999,2026-11-02,AM,/\n")
