@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import ctf_views, new_year_views, two_factor_views, views
+from . import new_year_views, two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -41,8 +41,6 @@ urlpatterns = [
     path("pupils/<int:pupil_id>/subject-access.zip", views.subject_access, name="subject_access"),
     path("setup/", views.setup, name="setup"),
     path("setup/pupils.csv", views.export_pupils, name="export_pupils"),
-    path("setup/ctf/", ctf_views.ctf_import, name="ctf_import"),
-    path("pupils/<int:pupil_id>/ctf.xml", ctf_views.ctf_export, name="ctf_export"),
     path("setup/new-year/", new_year_views.new_year, name="new_year"),
     path("setup/new-year/calendar/", new_year_views.new_year_calendar, name="new_year_calendar"),
     path("setup/new-year/classes/", new_year_views.new_year_classes, name="new_year_classes"),

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "attendance.context_processors.roles",
+                "registers.context_processors.alerts",
             ],
         },
     },

@@ -13,5 +13,6 @@ urlpatterns = [
     path("escalation/", include("penalties.urls")),
     path("p/", include("absences.parent_urls")),
     path("", include("reporting.urls")),
+    path("", include("registers.ctf_urls")),
     path("", include("attendance.urls")),
 ]

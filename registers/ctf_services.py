@@ -1,15 +1,14 @@
 """Common Transfer File in and out: a leaver's CTF, and a joiner's imported.
 
-The format is `attendance.ctf`. Import is all or nothing, like the CSV
+The format is `registers.ctf`. Import is all or nothing, like the CSV
 imports: every pupil is checked first, the preview says what would be created
 or updated, and one bad pupil writes nothing. Marks from the sending school
 keep its DfE number and name in `Mark.recorded_at_school`, so they count in
 the penalty threshold's window (which spans schools) and in none of this
 school's figures (the DfE counts each enrolment once).
 
-Marks belong to `registers`, which imports this app; they are read and
-written here through function-level imports, as `retention` and
-`subject_access` do, so `attendance` still loads without `registers`.
+It lives in `registers` because a CTF carries marks; pupils and contacts
+are `attendance`'s, which this app may import (never the other way).
 """
 
 from __future__ import annotations
@@ -20,7 +19,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import codes
+from attendance import codes
+from attendance.models import Contact, Pupil, PupilContact, School, User, YearGroup
+from attendance.school_calendar import school_days
+from attendance.upn import upn_problem
+
 from .ctf import (
     CBDS_TO_RELATIONSHIP,
     PHONE_TYPES,
@@ -31,9 +34,8 @@ from .ctf import (
     CTFSchool,
     CTFYear,
 )
-from .models import Contact, Pupil, PupilContact, School, User, YearGroup
-from .school_calendar import school_days
-from .upn import upn_problem
+from .models import Mark, MarkChange
+from .statistics import figures_for_pupil
 
 PHONE_FIELDS = {"M": "mobile_phone", "H": "home_phone", "W": "work_phone"}
 
@@ -79,9 +81,6 @@ def _contacts(pupil: Pupil) -> tuple[CTFContact, ...]:
 def _attendance(pupil: Pupil, school: School) -> tuple[CTFYear, ...]:
     """This school's own marks, a YearData per academic year, with the DfE
     figures for it from `registers.statistics` (the one home of the method)."""
-    from registers.models import Mark
-    from registers.statistics import figures_for_pupil
-
     marks = list(
         Mark.objects.filter(pupil=pupil, recorded_at_school="")
         .exclude(held_back=True)
@@ -228,8 +227,6 @@ def _check_pupil(p: CTFPupil, school: School, existing: Pupil | None) -> list[st
 
 def preview_ctf(school: School, ctf: CTFFile) -> CTFPreview:
     """Check every pupil and say what importing the file would change."""
-    from registers.models import Mark
-
     preview = CTFPreview(source=ctf.source)
     if not ctf.pupils:
         preview.errors.append("The file holds no pupils.")
@@ -310,8 +307,6 @@ def import_ctf(
 ) -> CTFPreview:
     """Create or update the file's pupils, contacts and previous-school marks;
     all or nothing. A new pupil is admitted on `admission_date`."""
-    from registers.models import Mark, MarkChange
-
     preview = preview_ctf(school, ctf)
     if not preview.ok:
         return preview

@@ -12,9 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import authorizers, ctf, ctf_services, view_log
-from .forms import CTFDestinationForm, CTFUploadForm
-from .models import Pupil
+from attendance import authorizers, view_log
+from attendance.models import Pupil
+
+from . import ctf, ctf_services
+from .ctf_forms import CTFDestinationForm, CTFUploadForm
 
 SESSION_KEY = "ctf_upload"
 
@@ -44,7 +46,7 @@ def ctf_import(request):
         # The roll changed between preview and confirm: show why.
         return render(
             request,
-            "attendance/ctf_import.html",
+            "registers/ctf_import.html",
             {"form": CTFUploadForm(), "preview": result},
             status=400,
         )
@@ -66,7 +68,7 @@ def ctf_import(request):
     bad = bool(error or (preview and not preview.ok) or form.errors)
     return render(
         request,
-        "attendance/ctf_import.html",
+        "registers/ctf_import.html",
         {"form": form, "preview": preview, "error": error},
         status=400 if bad else 200,
     )

@@ -12,7 +12,7 @@ fetched from here, so files are not validated against it: the parser checks
 the structure it reads instead.
 
 Pure functions only: `build_ctf` writes bytes, `parse_ctf` reads them into the
-dataclasses below. Writing pupils and marks is `attendance.ctf_services`.
+dataclasses below. Writing pupils and marks is `registers.ctf_services`.
 
 The attendance marks string (YearData > AttendSessions > AttendanceMarks)
 holds two sessions a day, AM then PM, for every calendar day from

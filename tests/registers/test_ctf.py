@@ -9,10 +9,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from attendance import codes, ctf, ctf_services
+from attendance import codes
 from attendance.models import Contact, Pupil
 from attendance.roles import Role
-from registers import statistics
+from registers import ctf, ctf_services, statistics
 from registers.models import Mark, MarkChange
 from tests import factories
 
