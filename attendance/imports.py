@@ -22,6 +22,7 @@ from django.db import transaction
 
 from . import mis_headings
 from .models import AcademicYear, Contact, Pupil, PupilContact, RegistrationGroup, School, YearGroup
+from .pupil_groups import YES_NO_FIELDS
 from .upn import upn_problem
 
 PUPIL_COLUMNS = [
@@ -59,16 +60,8 @@ PUPIL_REQUIRED = [
     "year_group",
     "admission_date",
 ]
-PUPIL_FLAGS = [
-    "free_school_meals",
-    "pupil_premium",
-    "eal",
-    "looked_after",
-    "has_social_worker",
-    "young_carer",
-    "gypsy_roma_traveller",
-    "healthcare_plan",
-]
+# Yes/no columns: every yes/no pupil group, and the healthcare plan.
+PUPIL_FLAGS = [*YES_NO_FIELDS, "healthcare_plan"]
 
 CONTACT_COLUMNS = [
     "contact_id",

@@ -39,11 +39,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from attendance.models import AcademicYear, Pupil, RegistrationGroup, School, User  # noqa: E402
+from attendance.pupil_groups import DASHBOARD_GROUPS, fields_of  # noqa: E402
 from attendance.roles import Role  # noqa: E402
 from reporting import periods  # noqa: E402
-from reporting.dashboard import PUPIL_GROUPS  # noqa: E402
 
-FLAGS = sorted({dimension for dimension, _, _ in PUPIL_GROUPS})
+FLAGS = sorted(fields_of(DASHBOARD_GROUPS))
 
 HAND_SQL = """
 SELECT count(*) FILTER (WHERE m.code IN ('/', '\\\\', 'L', 'K', 'V', 'P', 'W', 'B', 'J'))::float

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from attendance.models import Pupil, RegistrationGroup, School
 from attendance.selectors import pupils_on_roll
-from registers.statistics import Figures, cohort_figures, figures_by_pupil
+from registers.statistics import Figures, figures_by_pupil
+
+from .cohorts import cohort_figures
+from .suppression import SUPPRESS_BELOW
 
 
 @dataclass
@@ -19,7 +22,7 @@ class ClassOfTheWeek:
 
 
 # A class of the week is a class, not a handful of pupils in a small group.
-SMALLEST_CLASS = 5
+SMALLEST_CLASS = SUPPRESS_BELOW
 # "Most improved" compares half-terms with enough sessions in each to mean it.
 FEWEST_SESSIONS = 20
 

@@ -1,7 +1,9 @@
 """The governors' termly dashboard: aggregate figures only, small groups suppressed.
 
-Every figure comes from registers.statistics (the DfE method). No pupil's
-name or identifier is ever put in this context, so no template can show one.
+Every figure comes from reporting.cohorts (the DfE method), every rule for
+hiding one from reporting.suppression, the pupil groups from
+attendance.pupil_groups. No pupil's name or identifier is ever put in this
+context, so no template can show one.
 """
 
 from __future__ import annotations
@@ -12,37 +14,22 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from attendance.models import RegistrationGroup, School, YearGroup
-from registers.statistics import (
-    CohortFigures,
-    cohort_figures_all,
-)
+from attendance.pupil_groups import DASHBOARD_GROUPS
 
 from . import charts, periods
+from .cohorts import CohortFigures, cohort_figures_all
 from .grouping import grouping_for
 from .models import NationalFigure
-from .suppression import SUPPRESS_BELOW, protect, small_sets, too_small
+from .suppression import (
+    SUPPRESS_BELOW,
+    protect_absence_counts,
+    protect_pupil_groups,
+    protect_school_tables,
+    too_small,
+)
 
-PUPIL_GROUPS = [
-    ("free_school_meals", "true", "Free school meals"),
-    ("free_school_meals", "false", "Not eligible for free school meals"),
-    ("pupil_premium", "true", "Pupil premium"),
-    ("send", "K", "SEN support (K)"),
-    ("send", "E", "EHC plan (E)"),
-    ("send", "N", "No SEN"),
-    ("eal", "true", "English as an additional language"),
-    ("looked_after", "true", "Looked-after"),
-    ("has_social_worker", "true", "With a social worker"),
-    ("young_carer", "true", "Young carers"),
-]
-SMALL_SETS_CHECKED = 2000  # sets of 1-4 pupils checked one by one before the blunt rule
 NO_CLASS = "none"  # the class key of pupils on roll without a class
-NATIONAL_FOR_GROUP = {
-    "Free school meals": "fsm-absence",
-    "Not eligible for free school meals": "non-fsm-absence",
-    "SEN support (K)": "sen-support-absence",
-    "EHC plan (E)": "ehc-absence",
-    "No SEN": "no-sen-absence",
-}
+FEWER = f"fewer than {SUPPRESS_BELOW}"  # what a table shows for a small group
 
 
 @dataclass
@@ -146,20 +133,21 @@ def governors_dashboard(
         by_class.append(Row("No class", classes[NO_CLASS], by="registration_group", value=NO_CLASS))
     national = {n.key: float(n.value) for n in NationalFigure.objects.all()}
     groups = []
-    for dimension, value, label in PUPIL_GROUPS:
-        figures = split[dimension].get(value, CohortFigures())
+    for group in DASHBOARD_GROUPS:
         groups.append(
             Row(
-                label,
-                figures,
-                national.get(f"{period.season}-{NATIONAL_FOR_GROUP.get(label, '')}"),
-                dimension,
-                value,
+                group.label,
+                split[group.field].get(group.value, CohortFigures()),
+                national.get(f"{period.season}-{group.national}"),
+                group.field,
+                group.value,
             )
         )
     aged = _aged_5_to_15(overall, split["aged_5_to_15"].get("true"))
-    _protect_school_tables(split["cell"], by_year, by_class, aged)
-    _protect_pupil_groups(groups, overall, split["flags"])
+    protect_school_tables(split["cell"], by_year, by_class, aged)
+    flags = {key: f.pupils for key, f in split["flags"].items()}
+    protect_pupil_groups(groups, overall.pupils, flags)
+    protect_absence_counts(groups, overall)
     if too_small(overall.pupils):  # a handful of pupils: nothing can be shown
         for row in by_year + by_class + groups:
             row.hidden = True
@@ -208,102 +196,6 @@ def _aged_5_to_15(overall: CohortFigures, aged: CohortFigures | None) -> Row | N
     return Row("Aged 5-15", aged, by="aged_5_to_15", value="true")
 
 
-def _protect_school_tables(
-    cells: dict, by_year: list[Row], by_class: list[Row], aged: Row | None
-) -> None:
-    """Hide whatever would let a small group be worked out from the year-group
-    and class tables and the aged 5-15 column: a hidden row, or a few pupils
-    that no row shows (the two Year 3s in a Year 3/4 class, say)."""
-    # cells: "year:class:aged" -> figures, the finest split all three add up from.
-    filled = {key: f.pupils for key, f in cells.items() if f.pupils}
-    parts = {key: key.split(":") for key in filled}
-
-    def of(index: int, value: str) -> dict:
-        return {key: 1 for key, p in parts.items() if p[index] == value}
-
-    rows = [(row, of(0, row.value)) for row in by_year]
-    rows += [(row, of(1, row.value)) for row in by_class]
-    if aged is not None:
-        rows.append((aged, of(2, "true")))
-    secrets = small_sets(filled, limit=SMALL_SETS_CHECKED)
-    if len(secrets) >= SMALL_SETS_CHECKED:
-        # Too many scattered small groups to check each: hide every class
-        # that holds one, then check each small group on its own.
-        for row, cells in rows[len(by_year) : len(by_year) + len(by_class)]:
-            row.hidden = row.hidden or any(too_small(filled[c]) for c in cells)
-        secrets = [{c: 1} for c, n in filled.items() if too_small(n)]
-    protect({key: 1 for key in filled}, rows, secrets)
-
-
-# Where each pupil-group flag sits in the "flags" key (registers.statistics).
-FLAG_POSITION = {
-    "free_school_meals": 0,
-    "pupil_premium": 1,
-    "eal": 2,
-    "looked_after": 3,
-    "has_social_worker": 4,
-    "young_carer": 5,
-    "send": 6,
-}
-
-
-def _flag_value(key: str, dimension: str) -> str:
-    char = key[FLAG_POSITION[dimension]]
-    return char if dimension == "send" else {"1": "true", "0": "false"}[char]
-
-
-def _protect_nested_groups(groups: list[Row], flags: dict) -> None:
-    """Hide whatever would let a few pupils be worked out by subtracting one
-    pupil-group row from another: looked-after children all have a social
-    worker, nearly every FSM pupil has the pupil premium."""
-    filled = {key: f.pupils for key, f in flags.items() if f.pupils}
-    rows = [
-        (r, {k: 1 for k in filled if _flag_value(k, r.by) == r.value})
-        for r in groups
-        if r.by in FLAG_POSITION
-    ]
-    secrets = small_sets(filled, limit=SMALL_SETS_CHECKED)
-    if len(secrets) >= SMALL_SETS_CHECKED:
-        # Too many rare combinations to check every union: check each, and
-        # every difference of two groups, one inside the other.
-        secrets = [{c: 1} for c, n in filled.items() if too_small(n)]
-        for a, cells_a in rows:
-            for b, cells_b in rows:
-                if b is not a and cells_b.keys() < cells_a.keys():
-                    rest = {c: 1 for c in cells_a if c not in cells_b}
-                    if too_small(sum(filled[c] for c in rest)):
-                        secrets.append(rest)
-    protect({key: 1 for key in filled}, rows, secrets)
-
-
-def _protect_pupil_groups(groups: list[Row], overall: CohortFigures, flags: dict) -> None:
-    # The parts of a split (FSM / not FSM, the SEND categories) add up to the
-    # school, which is shown, so one hidden part would be the school less the
-    # rest: hide them all. A group shown alone (EAL, looked-after...) is
-    # hidden when the pupils outside it are 1-4, for the same reason.
-    # Persistent and severe absence are hidden when 1-4 pupils of a part are
-    # persistently (severely) absent, or all of them are, or all but 1-4.
-    for dimension in {r.by for r in groups}:
-        parts = [r for r in groups if r.by == dimension]
-        outside = overall.pupils - sum(r.pupils for r in parts)
-        if any(r.hidden for r in parts) or (outside and too_small(outside)):
-            for r in parts:
-                r.hidden = True
-    _protect_nested_groups(groups, flags)
-    for dimension in {r.by for r in groups}:
-        parts = [r for r in groups if r.by == dimension]
-        outside = overall.pupils - sum(r.pupils for r in parts)
-        for measure in ("persistent", "severe"):
-            absent = [getattr(r.figures, measure) for r in parts]
-            if outside:  # the rest of the school is a part too
-                absent.append(getattr(overall, measure) - sum(absent))
-            # "All but one of them" says as much as "one of them", and "all" more.
-            others = [r.pupils - n for r, n in zip(parts, absent, strict=False) if n]
-            if any(too_small(n) for n in absent) or any(n < SUPPRESS_BELOW for n in others):
-                for r in parts:
-                    setattr(r, f"{measure}_hidden", True)
-
-
 def table_rows(board: Dashboard, profile=None) -> list[list]:
     """Every table of the page as CSV rows (aggregates only; hidden rows stay hidden)."""
     header = [
@@ -319,7 +211,7 @@ def table_rows(board: Dashboard, profile=None) -> list[list]:
         "national absence %",
     ]
     if board.school_hidden:
-        return [header, ["whole school", board.period.name, "fewer than 5"]]
+        return [header, ["whole school", board.period.name, FEWER]]
     rows = [header, ["whole school", board.period.name, *_numbers(Row("", board.overall))]]
     if board.aged_5_to_15:
         rows.append(
@@ -348,7 +240,7 @@ def table_rows(board: Dashboard, profile=None) -> list[list]:
     rows += [["week", f"w/c {monday:%-d %b %Y}", "", rate] for monday, rate in board.weekly]
     if profile is not None:
         rows += [
-            ["on roll", f.label, "fewer than 5" if f.suppressed else f.count]
+            ["on roll", f.label, (FEWER if f.too_small else "hidden") if f.suppressed else f.count]
             for f in profile["groups"]
         ]
     return rows
@@ -356,7 +248,7 @@ def table_rows(board: Dashboard, profile=None) -> list[list]:
 
 def _numbers(row: Row) -> list:
     if row.suppressed:
-        return ["fewer than 5" if row.too_small else "hidden"] + [""] * 6
+        return [FEWER if row.too_small else "hidden"] + [""] * 6
     f = row.figures
     counts = [
         "hidden" if row.persistent_hidden else f.persistent_rate,

@@ -1,4 +1,4 @@
-"""Freezing who is in which group for a term (see attendance.models.Grouping)."""
+"""Freezing who is in which group for a term (see reporting.models.Grouping)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
-from attendance.models import Grouping, School
-from registers.statistics import GROUPED_FIELDS
+from attendance.models import School
 
 from . import periods
+from .cohorts import GROUPED_FIELDS
+from .models import GroupedPupil, Grouping
 
 
 def grouping_for(school: School, term: periods.Period, today: dt.date) -> Grouping | None:
@@ -29,7 +30,7 @@ def grouping_for(school: School, term: periods.Period, today: dt.date) -> Groupi
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"""
-                    INSERT INTO attendance_groupedpupil (grouping_id, pupil_id, {columns})
+                    INSERT INTO {GroupedPupil._meta.db_table} (grouping_id, pupil_id, {columns})
                     SELECT %s, id, {columns} FROM attendance_pupil WHERE school_id = %s
                     """,
                     [grouping.id, school.id],

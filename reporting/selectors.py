@@ -12,9 +12,10 @@ from attendance.school_calendar import SchoolCalendar
 from attendance.selectors import current_academic_year, pupils_on_roll
 from registers.models import Mark
 from registers.selectors import todays_registers
-from registers.statistics import cohort_figures, figures_by_pupil
+from registers.statistics import figures_by_pupil
 
 from . import health
+from .cohorts import cohort_figures
 
 
 def today_view(school: School, now: dt.datetime) -> dict:
@@ -29,8 +30,8 @@ def today_view(school: School, now: dt.datetime) -> dict:
         # pending report counts as unexplained until the head decides.
         present=Count("id", filter=Q(counted_code__in=present)),
         absent=Count("id", filter=Q(counted_code__in=absent)),
-        late=Count("id", filter=Q(counted_code__in=["L", "U"])),
-        unexplained=Count("id", filter=Q(counted_code="N")),
+        late=Count("id", filter=Q(counted_code__in=[codes.LATE, codes.LATE_AFTER_CLOSE])),
+        unexplained=Count("id", filter=Q(counted_code=codes.NO_REASON_YET)),
         held_back=Count("id", filter=Q(held_back=True)),
     )
     calling = dict(
@@ -62,7 +63,9 @@ def today_view(school: School, now: dt.datetime) -> dict:
     grid: dict = {}
     for status in statuses:
         grid.setdefault(status.group, {})[status.session] = status
-    dated = sorted((c for c in cases if c.next_deadline), key=lambda c: c.next_deadline)
+    dated = sorted(
+        (c for c in cases if c.next_deadline), key=lambda c: c.next_deadline or dt.date.max
+    )
     return {
         "sessions": sessions,
         "register_grid": [

@@ -11,6 +11,11 @@ So each row is written as the set of year-group-and-class cells its pupils
 fill, and while some hidden row lies in the span of the shown rows, one more
 shown row (the smallest that the combination uses) is hidden too. The school
 itself is always shown. With a few dozen rows this takes milliseconds.
+
+The policies below write each table as cells: the year-group and class
+tables, the pupil groups (the dashboard's and the numbers on roll alike), and
+the persistent and severe absence of a pupil group. Every threshold is
+SUPPRESS_BELOW.
 """
 
 from __future__ import annotations
@@ -134,3 +139,103 @@ def protect(
                 break
         else:
             return
+
+
+# The policies: which rows of the governors' dashboard and of the numbers on
+# roll are hidden, each table written as cells for the algorithm above.
+
+SMALL_SETS_CHECKED = 2000  # sets of 1-4 pupils checked one by one before the blunt rule
+
+
+class GroupRow(Hideable, Protocol):
+    by: str  # the pupil's field (or dimension) the row is drawn from
+    value: str
+
+
+def protect_school_tables(cells: dict, by_year: list, by_class: list, aged=None) -> None:
+    """Hide whatever would let a small group be worked out from the year-group
+    and class tables and the aged 5-15 column: a hidden row, or a few pupils
+    that no row shows (the two Year 3s in a Year 3/4 class, say)."""
+    # cells: "year:class:aged" -> figures, the finest split all three add up from.
+    filled = {key: f.pupils for key, f in cells.items() if f.pupils}
+    parts = {key: key.split(":") for key in filled}
+
+    def of(index: int, value: str) -> dict:
+        return {key: 1 for key, p in parts.items() if p[index] == value}
+
+    rows = [(row, of(0, row.value)) for row in by_year]
+    rows += [(row, of(1, row.value)) for row in by_class]
+    if aged is not None:
+        rows.append((aged, of(2, "true")))
+    secrets = small_sets(filled, limit=SMALL_SETS_CHECKED)
+    if len(secrets) >= SMALL_SETS_CHECKED:
+        # Too many scattered small groups to check each: hide every class
+        # that holds one, then check each small group on its own.
+        for row, in_row in rows[len(by_year) : len(by_year) + len(by_class)]:
+            row.hidden = row.hidden or any(too_small(filled[c]) for c in in_row)
+        secrets = [{c: 1} for c, n in filled.items() if too_small(n)]
+    protect({key: 1 for key in filled}, rows, secrets)
+
+
+def protect_pupil_groups(groups: list[GroupRow], pupils: int, cells: dict) -> None:
+    """Hide whatever would let a small group be worked out from the pupil-group
+    rows and the whole (`pupils`, which is shown).
+
+    `cells` are the pupils of each combination of the groups' fields, keyed by
+    ((field, value), ...) as reporting.cohorts splits by "flags".
+    """
+    # The parts of a split (FSM / not FSM, the SEND categories) add up to the
+    # school, which is shown, so one hidden part would be the school less the
+    # rest: hide them all. A group shown alone (EAL, looked-after...) is
+    # hidden when the pupils outside it are 1-4, for the same reason.
+    for field in {r.by for r in groups}:
+        parts = [r for r in groups if r.by == field]
+        outside = pupils - sum(r.pupils for r in parts)
+        if any(r.hidden for r in parts) or (outside and too_small(outside)):
+            for r in parts:
+                r.hidden = True
+    _protect_nested_groups(groups, cells)
+
+
+def _protect_nested_groups(groups: list[GroupRow], cells: dict) -> None:
+    """Hide whatever would let a few pupils be worked out by subtracting one
+    pupil-group row from another: looked-after children all have a social
+    worker, nearly every FSM pupil has the pupil premium."""
+    filled = {key: n for key, n in cells.items() if n}
+    named = {key: dict(key) for key in filled}
+    rows = [
+        (r, {k: 1 for k in filled if named[k][r.by] == r.value})
+        for r in groups
+        if all(r.by in values for values in named.values())
+    ]
+    secrets = small_sets(filled, limit=SMALL_SETS_CHECKED)
+    if len(secrets) >= SMALL_SETS_CHECKED:
+        # Too many rare combinations to check every union: check each, and
+        # every difference of two groups, one inside the other.
+        secrets = [{c: 1} for c, n in filled.items() if too_small(n)]
+        for a, cells_a in rows:
+            for b, cells_b in rows:
+                if b is not a and cells_b.keys() < cells_a.keys():
+                    rest = {c: 1 for c in cells_a if c not in cells_b}
+                    if too_small(sum(filled[c] for c in rest)):
+                        secrets.append(rest)
+    protect({key: 1 for key in filled}, rows, secrets)
+
+
+def protect_absence_counts(groups: list, overall) -> None:
+    """Hide a pupil group's persistent (severe) absence when 1-4 of its pupils
+    are persistently (severely) absent, or all of them are, or all but 1-4:
+    itself a group under 5 (a looked-after child's absence is not for
+    governors). `overall` is the school's figures, which are shown."""
+    for field in {r.by for r in groups}:
+        parts = [r for r in groups if r.by == field]
+        outside = overall.pupils - sum(r.pupils for r in parts)
+        for measure in ("persistent", "severe"):
+            absent = [getattr(r.figures, measure) for r in parts]
+            if outside:  # the rest of the school is a part too
+                absent.append(getattr(overall, measure) - sum(absent))
+            # "All but one of them" says as much as "one of them", and "all" more.
+            others = [r.pupils - n for r, n in zip(parts, absent, strict=False) if n]
+            if any(too_small(n) for n in absent) or any(n < SUPPRESS_BELOW for n in others):
+                for r in parts:
+                    setattr(r, f"{measure}_hidden", True)

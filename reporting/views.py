@@ -13,9 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from attendance import authorizers, view_log
-from attendance import selectors as core
 from attendance.imports import safe_cell
-from attendance.models import GroupedPupil
 from attendance.pdfs import render_pdf
 from attendance.selectors import current_academic_year
 from registers.models import Mark
@@ -23,6 +21,8 @@ from registers.models import Mark
 from . import celebration, health, periods, selectors
 from .dashboard import NO_CLASS, governors_dashboard, table_rows
 from .forms import DateRangeForm
+from .models import GroupedPupil
+from .roll_profile import roll_profile
 
 
 def _board(request, key: str | None, half: bool = False):
@@ -42,7 +42,7 @@ def _board(request, key: str | None, half: bool = False):
 def governors(request):
     """Governors' termly dashboard: aggregate figures only, never a pupil."""
     school, today, board = _board(request, request.GET.get("term"))
-    profile = core.roll_profile(school, today)
+    profile = roll_profile(school, today)
     if request.GET.get("format") == "csv":
         return _csv(table_rows(board, profile), f"attendance-{board.period.key}.csv")
     halves = [

@@ -527,7 +527,7 @@ def test_a_terms_groups_stay_as_they_were_when_records_change(
 
 
 def test_the_daily_job_freezes_each_schools_current_term_once(cast, time_machine):
-    from attendance.models import GroupedPupil, Grouping
+    from reporting.models import GroupedPupil, Grouping
     from reporting.tasks import take_term_groupings
 
     time_machine.move_to(london(5, 30))

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from registers.models import Mark
-from registers.statistics import cohort_figures
+from reporting.cohorts import cohort_figures
 from tests import factories
 from tests.factories import PupilFactory
 
@@ -74,7 +74,7 @@ def test_a_pupil_with_no_possible_session_is_not_counted(cast):
 
 
 def test_a_week_with_only_a_handful_of_pupils_marked_is_left_out_of_the_trend(cast):
-    from registers.statistics import cohort_figures_all
+    from reporting.cohorts import cohort_figures_all
 
     # Monday 2 Nov: Poppy and Sam only (a small class's register so far).
     # Monday 9 Nov: five more pupils too.

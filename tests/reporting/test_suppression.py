@@ -108,8 +108,9 @@ def test_two_year_3s_in_a_mixed_class_cannot_be_worked_out():
 
 
 def test_a_school_of_many_scattered_small_groups_is_still_protected():
-    from registers.statistics import CohortFigures
     from reporting import dashboard
+    from reporting.cohorts import CohortFigures
+    from reporting.suppression import protect_school_tables
 
     # Forty pupils of one year spread one to a class: too many unions to check.
     cells = {f"4:c{n}:true": CohortFigures(pupils=1) for n in range(40)}
@@ -118,7 +119,7 @@ def test_a_school_of_many_scattered_small_groups_is_still_protected():
         dashboard.Row(y, CohortFigures(pupils=n), value=y) for y, n in (("4", 40), ("5", 360))
     ]
     by_class = [dashboard.Row(f"c{n}", CohortFigures(pupils=10), value=f"c{n}") for n in range(40)]
-    dashboard._protect_school_tables(cells, by_year, by_class, None)
+    protect_school_tables(cells, by_year, by_class, None)
     assert all(row.hidden for row in by_class)  # each holds one Year 4 pupil
     assert not any(row.hidden for row in by_year)  # 40 and 360 pupils say nothing of one
 

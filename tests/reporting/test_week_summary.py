@@ -15,7 +15,7 @@ from registers.services import (
     take_register,
     write_mark,
 )
-from registers.statistics import DIMENSIONS, cohort_figures, cohort_figures_all
+from reporting.cohorts import DIMENSIONS, cohort_figures, cohort_figures_all
 from tests import factories
 from tests.registers.conftest import london
 

@@ -6,10 +6,11 @@ from dataclasses import fields
 from django.core.management.base import BaseCommand, CommandError
 
 from attendance.models import Pupil, School, YearGroup
-from registers.statistics import Figures, cohort_figures
-from reporting.dashboard import PUPIL_GROUPS as DASHBOARD_GROUPS
+from attendance.pupil_groups import DASHBOARD_GROUPS, fields_of
+from registers.statistics import Figures
+from reporting.cohorts import cohort_figures
 
-PUPIL_GROUPS = {dimension for dimension, _, _ in DASHBOARD_GROUPS}
+PUPIL_GROUPS = set(fields_of(DASHBOARD_GROUPS))
 
 # The service's own counts, pupils first: a new count appears here by itself.
 FIELDS = ["pupils", *(f.name for f in fields(Figures)), "persistent", "severe"]
@@ -32,8 +33,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--group",
             help="a class name (Cedar), a year group (4, Y4, R or N) or a pupil group "
-            "(free_school_meals=true, pupil_premium=true, send=K, send=E, eal=true, "
-            "looked_after=true, has_social_worker=true, young_carer=true)",
+            f"({', '.join(f'{g.field}={g.value}' for g in DASHBOARD_GROUPS)})",
         )
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--school", help="the school's URN (needed only with several schools)")
