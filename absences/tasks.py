@@ -3,7 +3,6 @@ from django.utils import timezone
 
 from attendance import heartbeats
 from attendance.models import School
-from registers.services import prefill_planned_marks
 
 from . import calling, outbox
 
@@ -34,12 +33,3 @@ def sweep_outbox() -> int:
     handed over again, or given up for a phone call (absences/outbox.py)."""
     sweep = outbox.sweep_outbox(timezone.now())
     return len(sweep.handed_over) + len(sweep.phone_instead)
-
-
-@shared_task(acks_late=True)
-def prefill_registers() -> int:
-    """Early each school day: put known absences on the registers before 9:00."""
-    now = timezone.now()
-    return sum(
-        prefill_planned_marks(s, timezone.localdate(now, s.tz), now) for s in School.objects.all()
-    )

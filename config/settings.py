@@ -242,7 +242,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
         "options": {"expires": 120},
     },
-    "prefill-registers": {"task": "absences.tasks.prefill_registers", "schedule": 900.0},
+    "prefill-registers": {"task": "registers.tasks.prefill_registers", "schedule": 900.0},
     "take-term-groupings": {
         "task": "reporting.tasks.take_term_groupings",
         "schedule": crontab(hour=5, minute=30),

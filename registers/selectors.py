@@ -113,10 +113,10 @@ def todays_registers(
     today = now.astimezone(school.tz).date()
     sessions = SchoolCalendar(school).sessions_on(today)
     year = current_academic_year(school, today)
-    groups = RegistrationGroup.objects.filter(academic_year=year).order_by("name")
+    taught = RegistrationGroup.objects.filter(academic_year=year).order_by("name")
     if teacher is not None:
-        groups = groups.filter(teachers=teacher)
-    groups = list(groups)
+        taught = taught.filter(teachers=teacher)
+    groups = list(taught)
     registers = {
         (r.group_id, r.session): r
         for r in Register.objects.filter(group__in=groups, date=today).select_related("taken_by")

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from attendance.models import School
 
-from .services import close_due_registers
+from .services import close_due_registers, prefill_planned_marks
 from .untaken import deliver_reminder, send_register_reminders
 
 
@@ -12,6 +12,15 @@ def close_registers() -> int:
     """Beat runs this every few minutes; closing is idempotent."""
     now = timezone.now()
     return sum(close_due_registers(school, now) for school in School.objects.all())
+
+
+@shared_task(acks_late=True)
+def prefill_registers() -> int:
+    """Early each school day: put known absences on the registers before 9:00."""
+    now = timezone.now()
+    return sum(
+        prefill_planned_marks(s, timezone.localdate(now, s.tz), now) for s in School.objects.all()
+    )
 
 
 @shared_task(acks_late=True)
