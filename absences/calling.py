@@ -123,7 +123,10 @@ def days_unexplained(
     days = calendar.school_days(day - dt.timedelta(days=70), day)[::-1]
     absent = set(
         Mark.objects.filter(
-            pupil_id__in=pupil_ids, date__in=days, session="AM", code__in=("N", "O")
+            pupil_id__in=pupil_ids,
+            date__in=days,
+            session="AM",
+            code__in=(codes.NO_REASON_YET, codes.OTHER_UNAUTHORISED),
         )
         .exclude(HELD_BACK)
         .exclude(pending=True)

@@ -14,6 +14,7 @@ import datetime as dt
 from django.db import transaction
 
 from attendance import codes
+from attendance.errors import RuleError
 from attendance.models import School, User
 from attendance.school_calendar import SchoolCalendar
 from registers.models import Mark
@@ -67,14 +68,14 @@ def record_no_reason_given(
     a late arrival) stops the whole batch, naming the pupil.
     """
     if not by.has_perm("attendance.amend_marks"):
-        raise MarkError("Only office and attendance staff record O for unexplained absence.")
+        raise RuleError("Only office and attendance staff record O for unexplained absence.")
     reason = reason.strip()
     if not reason:
-        raise MarkError("Give one reason for recording these as O (no reason given).")
+        raise RuleError("Give one reason for recording these as O (no reason given).")
     if len(reason) > 250:
-        raise MarkError("Keep the reason under 250 characters.")
+        raise RuleError("Keep the reason under 250 characters.")
     if not seen:
-        raise MarkError("Tick the absences to record as O.")
+        raise RuleError("Tick the absences to record as O.")
     marks = list(
         Mark.objects.select_for_update()
         .filter(pk__in=list(seen), pupil__school=school)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from attendance import authorizers
-from registers.services import MarkError
+from attendance.errors import RuleError
 
 from . import follow_up
 
@@ -35,11 +35,11 @@ def unexplained_follow_up(request):
         seen, ok = _ticked(request.POST)
         try:
             if not ok:
-                raise MarkError("The form could not be read: reload the page and try again.")
+                raise RuleError("The form could not be read: reload the page and try again.")
             n = follow_up.record_no_reason_given(
                 school, seen, reason=request.POST.get("reason", ""), by=request.user, now=now
             )
-        except MarkError as exc:
+        except RuleError as exc:
             error = str(exc)
         else:
             messages.success(

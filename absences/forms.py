@@ -6,18 +6,13 @@ from dataclasses import dataclass
 
 from django import forms
 
+from attendance import codes
 from attendance.school_calendar import SchoolCalendar
 
 from . import leave_days
 from .models import AbsenceReport, ContactAttempt, Deletion, LeaveRequest, PartTimeTimetable
 from .selectors import NO_REASON, OLDER, TODAY
-from .services import (
-    AUTHORISE,
-    AUTHORISED_DECISION_CODES,
-    CHASE,
-    DECISION_CODES,
-    REFUSE,
-)
+from .services import AUTHORISE, CHASE, REFUSE
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # Checked by content, not by name: the first bytes of each allowed type.
@@ -96,7 +91,7 @@ class QueueFilterForm(forms.Form):
 
 QUEUE_ROW = re.compile(r"^(report|mark)-([0-9]{1,12})$")
 SEEN_VERSION = re.compile(r"^([0-9]{1,12})\.([0-9]{1,9})$")
-ROW_CHOICES = {CHASE, REFUSE, *AUTHORISED_DECISION_CODES}
+ROW_CHOICES = {CHASE, REFUSE, *codes.decision_codes(codes.Category.AUTHORISED)}
 
 
 @dataclass(frozen=True)
@@ -125,7 +120,7 @@ class QueueDecisionForm(forms.Form):
     )
     code = forms.ChoiceField(
         choices=[("", "Reported code (refusing: O, or G for a holiday)")]
-        + [(c, c) for c in DECISION_CODES],
+        + [(c, c) for c in codes.decision_codes()],
         required=False,
     )
     reason = forms.CharField(max_length=300, required=False)

@@ -26,13 +26,15 @@ from attendance.school_calendar import SchoolCalendar
 
 from .models import LeaveRequest
 
-GRANTED_CODE = "C"
+GRANTED_CODE = codes.LEAVE_GRANTED
 DECIDE_PERMISSIONS = ("attendance.decide_leave", "attendance.authorise_absence")
 
 
 def refused_code(purpose: str) -> str:
     """The code for a requested day that was not granted, if the pupil is absent."""
-    return "G" if purpose == LeaveRequest.Purpose.HOLIDAY else "O"
+    if purpose == LeaveRequest.Purpose.HOLIDAY:
+        return codes.HOLIDAY_NOT_GRANTED
+    return codes.OTHER_UNAUTHORISED
 
 
 def code_for_day(request: LeaveRequest, day: dt.date) -> str:

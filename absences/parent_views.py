@@ -9,23 +9,21 @@ members' details.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from registers.services import MarkError
+from attendance.errors import RuleError
 
-from . import selectors, services
+from . import leave, parent_links, selectors, services
 from .forms import LeaveRequestForm, ParentAbsenceForm
 from .models import AbsenceReport
-from .views import save_evidence
 
 
 def _link(token: str):
     now = timezone.now()
-    link = services.resolve_parent_link(token, now)
+    link = parent_links.resolve_parent_link(token, now)
     if link is None:
         raise Http404(
             "This link has expired or been withdrawn. Ask the school office for a new one."
@@ -60,20 +58,19 @@ def parent_report(request, token: str):
         data = form.cleaned_data
         pupil = next(c for c in children if c.id == data["pupil"])
         try:
-            with transaction.atomic():
-                report = services.log_absence_report(
-                    pupil,
-                    reason=data["reason"],
-                    reporter_name=data["reporter_name"],
-                    channel=AbsenceReport.Channel.ONLINE,
-                    first_day=data["first_day"],
-                    now=now,
-                    contact=link.contact,
-                    details=data["details"],
-                    expected_return=data["expected_return"],
-                )
-                save_evidence(data["evidence"], by=None, now=now, report=report)
-        except MarkError as exc:
+            services.log_absence_report(
+                pupil,
+                reason=data["reason"],
+                reporter_name=data["reporter_name"],
+                channel=AbsenceReport.Channel.ONLINE,
+                first_day=data["first_day"],
+                now=now,
+                contact=link.contact,
+                details=data["details"],
+                expected_return=data["expected_return"],
+                evidence=data["evidence"],
+            )
+        except RuleError as exc:
             form.add_error(getattr(exc, "field", None), str(exc))
         else:
             return render(
@@ -111,20 +108,18 @@ def parent_leave(request, token: str):
     )
     form.order_fields(["pupil"])
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("evidence", "pupil")}
+        data = {k: v for k, v in form.cleaned_data.items() if k != "pupil"}
         pupil = next(c for c in children if c.id == form.cleaned_data["pupil"])
         try:
-            with transaction.atomic():
-                leave = services.submit_leave_request(
-                    pupil, now=now, via="online", contact=contact, **data
-                )
-                save_evidence(form.cleaned_data["evidence"], by=None, now=now, leave_request=leave)
-        except MarkError as exc:
+            request_made = leave.submit_leave_request(
+                pupil, now=now, via="online", contact=contact, **data
+            )
+        except RuleError as exc:
             form.add_error(None, str(exc))
         else:
             note = (
                 " It reached us with less notice than our policy asks for."
-                if leave.short_notice
+                if request_made.short_notice
                 else ""
             )
             return render(

@@ -1,43 +1,60 @@
-"""Absence reports, authorisation, leave requests, timetables and deletions."""
+"""Absence reports, part-time timetables and deletions from the register.
+
+The head's decisions are absences.authorisation, leave of absence
+absences.leave and parent links absences.parent_links; their services are
+named here too for the callers that import them from here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Collection
-from dataclasses import dataclass, field
 
-from django.core import signing
 from django.db import transaction
 
 from attendance import codes
+from attendance.errors import RuleError
 from attendance.models import Contact, Pupil, User
 from attendance.school_calendar import SchoolCalendar
 from registers.models import Mark
-from registers.services import MarkError, change_mark, write_mark
+from registers.services import write_mark
 
-from . import leave_days
+from .authorisation import (  # noqa: F401  (named here for callers of absences.services)
+    AUTHORISE,
+    AUTHORISED_DECISION_CODES,
+    CHASE,
+    DECISION_CODES,
+    REFUSE,
+    REPORT_CODES,
+    QueueRow,
+    decide_queue,
+    decide_report,
+    decide_unexplained,
+    default_choice,
+    unauthorised_code,
+)
+from .evidence import save_evidence
+from .leave import (  # noqa: F401  (named here for callers of absences.services)
+    decide_leave_request,
+    leave_covers,
+    may_decide_leave,
+    school_days_between,
+    submit_leave_request,
+)
 from .models import (
     AbsenceReport,
     Deletion,
     FollowUpTask,
-    LeaveRequest,
-    ParentLink,
     PartTimeTimetable,
 )
+from .parent_links import (  # noqa: F401  (named here for callers of absences.services)
+    LINK_DAYS,
+    LINK_SALT,
+    create_parent_link,
+    resolve_parent_link,
+    revoke_parent_links,
+)
 
-# The code a report pre-fills, pending the head's decision. "Other" stays N:
-# a reason was given but only the head can say what it amounts to.
-REPORT_CODES = {
-    AbsenceReport.Reason.ILLNESS: "I",
-    AbsenceReport.Reason.MEDICAL: "M",
-    AbsenceReport.Reason.RELIGIOUS: "R",
-    AbsenceReport.Reason.EXCEPTIONAL: "C",
-    AbsenceReport.Reason.OTHER: codes.NO_REASON_YET,
-}
 PRESENT_CODES = codes.codes_in(codes.Category.PRESENT)
-# What the head may decide an absence was (Regulations 2024 codes).
-DECISION_CODES = ["I", "M", "R", "C", "C1", "J1", "S", "T", "E", "C2", "G", "O", "U"]
 
 
 def report_code(report: AbsenceReport) -> str:
@@ -67,7 +84,7 @@ def report_note(report: AbsenceReport) -> str:
     return note[:200]
 
 
-class ReportError(MarkError):
+class ReportError(RuleError):
     """A report the school cannot take as given; `field` is the form field at fault."""
 
     def __init__(self, message: str, field: str | None = None):
@@ -152,6 +169,7 @@ def log_absence_report(
     contact: Contact | None = None,
     details: str = "",
     expected_return: dt.date | None = None,
+    evidence=None,
 ) -> AbsenceReport:
     """Record a parent's report and pre-fill the register with its code.
 
@@ -161,7 +179,8 @@ def log_absence_report(
     most `report_return_school_days` school days after its first day; a
     longer absence is reported again (renewed) when it runs on. Reasons in
     the school's `authorised_on_report` are authorised by that policy; any
-    other waits, pending, for the head.
+    other waits, pending, for the head. `evidence`, an upload checked by its
+    form, is kept with the report in the same transaction.
     """
     _check_report_dates(pupil, first_day, expected_return, now)
     school = pupil.school
@@ -187,6 +206,7 @@ def log_absence_report(
         logged_at=now,
     )
     _apply_report(report, by, now)
+    save_evidence(evidence, by=by, now=now, report=report)
     return report
 
 
@@ -229,382 +249,6 @@ def _check_report_dates(
         )
 
 
-def _may_authorise(user: User) -> None:
-    if not user.has_perm("attendance.authorise_absence"):
-        raise MarkError("Only the head or a delegated member of staff can authorise absence.")
-
-
-def unauthorised_code(pupil: Pupil, first: dt.date, last: dt.date) -> str:
-    """The code for an absence the head does not authorise: G when it falls in
-    leave the parents asked for as a holiday (a holiday not granted), else O."""
-    holiday = LeaveRequest.objects.filter(
-        pupil=pupil,
-        first_day__lte=last,
-        last_day__gte=first,
-        purpose=LeaveRequest.Purpose.HOLIDAY,
-    ).exists()
-    return leave_days.refused_code(
-        LeaveRequest.Purpose.HOLIDAY if holiday else LeaveRequest.Purpose.OTHER
-    )
-
-
-def _check_decision_code(code: str, authorise: bool) -> None:
-    if code not in DECISION_CODES:
-        raise MarkError(f"{code} is not a code the head decides.")
-    if authorise and codes.get(code).category is not codes.Category.AUTHORISED:
-        raise MarkError(f"{code} is not an authorised absence code.")
-    if not authorise and codes.get(code).category is not codes.Category.UNAUTHORISED:
-        raise MarkError(f"{code} is not an unauthorised absence code.")
-
-
-@transaction.atomic
-def decide_report(
-    report: AbsenceReport,
-    *,
-    authorise: bool,
-    note: str,
-    by: User,
-    now: dt.datetime,
-    code: str = "",
-    seen_versions: dict[int, int] | None = None,
-) -> AbsenceReport:
-    """The head's decision on a report; the marks change as audited amendments.
-
-    Without a code, authorising keeps the reported one and not authorising
-    picks the unauthorised one (unauthorised_code), so the head never has to
-    recode by hand. Each mark the report pre-filled is written, even with its
-    code unchanged, so its pending flag clears with a history entry of its own.
-    `seen_versions` (mark id to version) is what the head looked at: a mark
-    changed since refuses the decision rather than be overwritten.
-    """
-    _may_authorise(by)
-    report = AbsenceReport.objects.select_for_update().select_related("pupil").get(pk=report.pk)
-    pupil = report.pupil
-    if report.status != AbsenceReport.Status.PENDING:
-        raise MarkError(f"{pupil.name}'s report has already been decided.")
-    if not code and authorise:
-        code = REPORT_CODES[report.reason]
-        if code == codes.NO_REASON_YET:
-            raise MarkError(
-                f"Choose the code to authorise {pupil.name}'s absence as: "
-                f"“{report.get_reason_display()}” is not a reason the register records."
-            )
-    elif not code:
-        code = unauthorised_code(pupil, report.first_day, report.last_day)
-    _check_decision_code(code, authorise)
-    today = now.astimezone(pupil.school.tz).date()
-    marks = list(
-        Mark.objects.select_for_update()
-        .filter(pupil=pupil, date__gte=report.first_day, date__lte=min(report.last_day, today))
-        .order_by("date", "session")
-    )
-    for mark in marks:
-        if seen_versions is not None and seen_versions.get(mark.id, mark.version) != mark.version:
-            raise MarkError(
-                f"{pupil.name}'s mark for {mark.date:%a %-d %b} {mark.session} changed while "
-                "you were deciding: check it again."
-            )
-    report.status = (
-        AbsenceReport.Status.AUTHORISED if authorise else AbsenceReport.Status.UNAUTHORISED
-    )
-    report.decided_code = code
-    report.decided_by = by
-    report.decided_at = now
-    report.decision_note = note
-    report.save()
-    reason = f"{'Authorised' if authorise else 'Not authorised'} by {by.display_name()}"
-    if note:
-        reason += f": {note}"
-    for mark in marks:
-        if mark.held_back or not (mark.pending or mark.code == codes.NO_REASON_YET):
-            continue  # present, or decided elsewhere: this decision covers only this report
-        change_mark(
-            mark, code, by=by, now=now, source=Mark.Source.ABSENCE, reason=reason, note=reason[:200]
-        )
-    return report
-
-
-@transaction.atomic
-def decide_unexplained(
-    mark: Mark, *, code: str, reason: str, by: User, now: dt.datetime, seen_version: int
-) -> Mark:
-    """Replace an N (or a pending reported code, which counts as N) with the
-    definitive code the head decides."""
-    _may_authorise(by)
-    if code not in DECISION_CODES:
-        raise MarkError(f"{code} is not a code the head decides.")
-    if not reason.strip():
-        raise MarkError("Give a reason for the decision.")
-    mark = Mark.objects.select_for_update().select_related("pupil").get(pk=mark.pk)
-    if mark.code != codes.NO_REASON_YET and not mark.pending:
-        raise MarkError(
-            f"{mark.pupil.name}'s mark is {mark.code}, not N: amend it from the attendance page."
-        )
-    if mark.version != seen_version:
-        raise MarkError(
-            f"{mark.pupil.name}'s mark changed while you were deciding: check it again."
-        )
-    return change_mark(mark, code, by=by, now=now, source=Mark.Source.OFFICE, reason=reason)
-
-
-# The head's queue: what each row may be decided as. A row's own choice is
-# CHASE, REFUSE or the authorised code to record.
-AUTHORISE, REFUSE, CHASE = "authorise", "refuse", "chase"
-AUTHORISED_DECISION_CODES = [
-    c for c in DECISION_CODES if codes.get(c).category is codes.Category.AUTHORISED
-]
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    """One row of the head's queue as the head saw it: a report or an unexplained mark."""
-
-    report: AbsenceReport | None = None
-    mark: Mark | None = None
-    seen: dict[int, int] = field(default_factory=dict)  # mark id -> version shown
-    choice: str = CHASE
-
-    @property
-    def pupil(self) -> Pupil:
-        return self.report.pupil if self.report else self.mark.pupil
-
-
-def default_choice(report: AbsenceReport | None) -> str:
-    """What a row suggests before the head says otherwise: the reported reason,
-    authorised, for a report that gives one; chase (leave it, follow it up)
-    for an N nothing is known about, never O by default."""
-    if report is not None and REPORT_CODES[report.reason] in AUTHORISED_DECISION_CODES:
-        return REPORT_CODES[report.reason]
-    return CHASE
-
-
-def _row_decision(row: QueueRow, decision: str, code: str) -> tuple[str, str]:
-    if not decision:
-        if row.choice in (CHASE, REFUSE):
-            return row.choice, ""
-        return AUTHORISE, row.choice
-    return decision, code
-
-
-@transaction.atomic
-def decide_queue(
-    rows: list[QueueRow], *, decision: str, code: str, reason: str, by: User, now: dt.datetime
-) -> tuple[list[QueueRow], list[QueueRow]]:
-    """The head decides many rows of the queue at once, with one reason.
-
-    `decision` is AUTHORISE, REFUSE or CHASE for every row, or "" for each
-    row's own choice; with one decision for all, `code` overrides the
-    reported (or, refusing, the automatic) code. All or nothing: a row that
-    cannot be decided as asked (decided meanwhile, changed since the head saw
-    it, a code that does not fit) refuses the whole batch, naming the pupil.
-    Returns the rows decided and the rows left to chase.
-    """
-    _may_authorise(by)
-    if not rows:
-        raise MarkError("Tick the rows to decide.")
-    if decision not in ("", AUTHORISE, REFUSE, CHASE):
-        raise MarkError("Choose a decision.")
-    decided: list[QueueRow] = []
-    chased: list[QueueRow] = []
-    # One order for every batch, so two heads deciding at once never deadlock.
-    for row in sorted(rows, key=lambda r: (r.mark is not None, (r.report or r.mark).pk)):
-        what, row_code = _row_decision(row, decision, code)
-        if what == CHASE:
-            chased.append(row)
-            continue
-        try:
-            if row.report is not None:
-                decide_report(
-                    row.report,
-                    authorise=what == AUTHORISE,
-                    code=row_code,
-                    note=reason.strip(),
-                    by=by,
-                    now=now,
-                    seen_versions=row.seen,
-                )
-            else:
-                mark = row.mark
-                if not row_code and what == AUTHORISE:
-                    raise MarkError("Choose the code to authorise an unexplained absence as.")
-                row_code = row_code or unauthorised_code(mark.pupil, mark.date, mark.date)
-                _check_decision_code(row_code, what == AUTHORISE)
-                decide_unexplained(
-                    mark,
-                    code=row_code,
-                    reason=reason,
-                    by=by,
-                    now=now,
-                    seen_version=row.seen.get(mark.pk, 0),
-                )
-        except MarkError as exc:
-            name = row.pupil.name
-            message = str(exc)
-            raise MarkError(message if name in message else f"{name}: {message}") from None
-        decided.append(row)
-    return decided, chased
-
-
-# Leave of absence ---------------------------------------------------------
-
-
-def school_days_between(pupil: Pupil, first: dt.date, last: dt.date) -> list[dt.date]:
-    return SchoolCalendar(pupil.school).school_days(first, last)
-
-
-@transaction.atomic
-def submit_leave_request(
-    pupil: Pupil,
-    *,
-    now: dt.datetime,
-    via: str,
-    by: User | None = None,
-    contact: Contact | None = None,
-    **fields,
-) -> LeaveRequest:
-    """Record a request; flag short notice and retrospective requests (policy)."""
-    first, last = fields["first_day"], fields["last_day"]
-    if last < first:
-        raise MarkError("The last day of absence is before the first.")
-    if not fields.get("declaration"):
-        raise MarkError("The parent must agree to the declaration.")
-    days = school_days_between(pupil, first, last)
-    if not days:
-        raise MarkError("There are no school days between those dates.")
-    today = now.astimezone(pupil.school.tz).date()
-    return LeaveRequest.objects.create(
-        pupil=pupil,
-        contact=contact,
-        entered_by=by,
-        submitted_via=via,
-        submitted_at=now,
-        total_days=len(days),
-        retrospective=first <= today,
-        short_notice=first > today
-        and (first - today).days < pupil.school.leave_request_notice_days,
-        **fields,
-    )
-
-
-def leave_covers(request: LeaveRequest, day: dt.date) -> bool:
-    return request.first_day <= day <= request.last_day
-
-
-def may_decide_leave(user: User) -> bool:
-    """The head decides leave; a decision authorises absence, so it needs both."""
-    return user.has_perms(leave_days.DECIDE_PERMISSIONS)
-
-
-@transaction.atomic
-def decide_leave_request(
-    request: LeaveRequest,
-    *,
-    granted_dates: Collection[dt.date],
-    reason: str,
-    by: User,
-    now: dt.datetime,
-    purpose: str | None = None,
-) -> LeaveRequest:
-    """The head grants the school days they choose of a request: all, some or none.
-
-    Regulations 2024: leave only in exceptional circumstances, on an
-    application made in advance, for the days the head decides. Granted days
-    are coded C; the others, if the pupil is absent, G for a holiday and O
-    otherwise (absences.leave_days). `purpose` is the head's view of what the
-    leave is for, when it differs from the parents'.
-    """
-    if not may_decide_leave(by):
-        raise MarkError("Only the head can decide leave requests.")
-    request = LeaveRequest.objects.select_for_update().get(pk=request.pk)
-    if request.is_decided:
-        raise MarkError("This request has already been decided.")
-    if not reason.strip():
-        raise MarkError("Give the reason for the decision: it goes in the letter to the parents.")
-    if purpose is not None:
-        if purpose not in LeaveRequest.Purpose.values:
-            raise MarkError("Say what the leave is for.")
-        request.purpose = purpose
-    calendar = SchoolCalendar(request.pupil.school)
-    granted = sorted(set(granted_dates))
-    for day in granted:
-        if why := leave_days.why_not_granted(request, day, calendar):
-            raise MarkError(why)
-    requested = calendar.school_days(request.first_day, request.last_day)
-    request.granted_dates = granted
-    request.days_granted = len(granted)
-    request.status = (
-        LeaveRequest.Status.DECLINED
-        if not granted
-        else LeaveRequest.Status.GRANTED
-        if len(granted) == len(requested)
-        else LeaveRequest.Status.PART_GRANTED
-    )
-    request.decided_by = by
-    request.decided_at = now
-    request.decision_reason = reason.strip()
-    request.save()
-    # Days already past (a retrospective request): put the decision on the
-    # register now, as amendments of the absent (N) sessions.
-    today = now.astimezone(request.pupil.school.tz).date()
-    for mark in Mark.objects.select_for_update().filter(
-        pupil=request.pupil,
-        date__gte=request.first_day,
-        date__lte=min(request.last_day, today),
-        code=codes.NO_REASON_YET,
-    ):
-        change_mark(
-            mark,
-            leave_days.code_for_day(request, mark.date),
-            by=by,
-            now=now,
-            source=Mark.Source.LEAVE,
-            reason=f"Leave request decided by {by.display_name()}: {request.get_status_display()}",
-        )
-    return request
-
-
-# Parent links ---------------------------------------------------------------
-
-LINK_SALT = "rollcall.parent-link"
-LINK_DAYS = 90
-
-
-def create_parent_link(
-    contact: Contact, *, by: User | None, now: dt.datetime
-) -> tuple[ParentLink, str]:
-    """A new personal link for a contact; returns the link and its signed token."""
-    link = ParentLink.objects.create(
-        contact=contact,
-        nonce=secrets.token_urlsafe(24),
-        created_by=by,
-        created_at=now,
-        expires_at=now + dt.timedelta(days=LINK_DAYS),
-    )
-    return link, signing.dumps({"n": link.nonce}, salt=LINK_SALT, compress=True)
-
-
-def resolve_parent_link(token: str, now: dt.datetime) -> ParentLink | None:
-    """The live link a token names, or None (bad signature, expired or revoked)."""
-    try:
-        payload = signing.loads(token, salt=LINK_SALT, max_age=dt.timedelta(days=LINK_DAYS))
-    except signing.BadSignature:
-        return None
-    link = (
-        ParentLink.objects.select_related("contact__school")
-        .filter(nonce=payload.get("n"), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
-    if link:
-        ParentLink.objects.filter(pk=link.pk).update(last_used_at=now)
-    return link
-
-
-def revoke_parent_links(contact: Contact, now: dt.datetime) -> int:
-    return ParentLink.objects.filter(contact=contact, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
-
-
 # Part-time timetables and deletions ------------------------------------------
 
 
@@ -627,11 +271,11 @@ def create_part_time_timetable(
 ) -> PartTimeTimetable:
     """Record the written agreement and the LA notifications it needs."""
     if not fields.get("sessions_off"):
-        raise MarkError("Choose the sessions the pupil will not attend.")
+        raise RuleError("Choose the sessions the pupil will not attend.")
     if fields["planned_end"] < fields["start"]:
-        raise MarkError("The planned end is before the start.")
+        raise RuleError("The planned end is before the start.")
     if fields["planned_end"] > fields["start"] + dt.timedelta(weeks=12):
-        raise MarkError(
+        raise RuleError(
             "A part-time timetable is time-limited: plan at most 12 weeks, then review."
         )
     ptt = PartTimeTimetable.objects.create(pupil=pupil, created_by=by, created_at=now, **fields)
@@ -660,11 +304,11 @@ def delete_from_register(pupil: Pupil, *, by: User, now: dt.datetime, **fields) 
     if fields["ground"] == Deletion.Ground.HOME_EDUCATION and not fields.get(
         "written_notice_received"
     ):
-        raise MarkError(
+        raise RuleError(
             "A pupil is deleted for home education only on the parent's written notice."
         )
     if fields["date"] < pupil.admission_date:
-        raise MarkError("The deletion date is before the pupil's admission.")
+        raise RuleError("The deletion date is before the pupil's admission.")
     deletion = Deletion.objects.create(pupil=pupil, recorded_by=by, recorded_at=now, **fields)
     pupil.leaving_date = deletion.date
     pupil.save(update_fields=["leaving_date"])

@@ -1,3 +1,6 @@
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 
 from .models import Intervention, LetterTemplate
@@ -69,3 +72,88 @@ class LetterTemplateForm(forms.ModelForm):
 
     def clean_body(self):
         return self._check(self.cleaned_data["body"])
+
+
+# The case page's actions: one form each. Text is kept as typed (the services
+# strip what they check), and every fault reads as the case page has always
+# put it, one sentence naming the field.
+
+
+class DayField(forms.Field):
+    """An ISO date; blank or unreadable reads "<label>: give a date."."""
+
+    def __init__(self, label: str, required: bool = True):
+        message = f"{label}: give a date."
+        super().__init__(label=label, required=required, error_messages={"required": message})
+        self.message = message
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.message) from None
+
+
+class AmountField(forms.Field):
+    def to_python(self, value):
+        try:
+            return Decimal(value or "")
+        except InvalidOperation:
+            raise forms.ValidationError("Amount: give the amount paid, e.g. 80.00.") from None
+
+
+def _text(**kwargs) -> forms.CharField:
+    return forms.CharField(required=False, strip=False, **kwargs)
+
+
+class CaseActionForm(forms.Form):
+    def first_error(self) -> str:
+        """The first fault, as the page shows one at a time."""
+        return next(iter(self.errors.values()))[0]
+
+
+class SupportForm(CaseActionForm):
+    notes = _text()
+
+
+class NoticeToImproveForm(CaseActionForm):
+    issued_on = DayField("Issued on")
+    support_offered = _text()
+    improvement_expected = _text()
+
+
+class ReferralForm(CaseActionForm):
+    reason = _text()
+
+
+class PenaltyNoticeForm(CaseActionForm):
+    issued_on = DayField("Issued on")
+    served_on = DayField("Served on", required=False)
+    service = _text()
+    reference = _text()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("served_on") is None and data.get("issued_on"):
+            data["served_on"] = data["issued_on"]  # handed over on the day of issue
+        return data
+
+
+class PaymentForm(CaseActionForm):
+    amount = AmountField(error_messages={"required": "Amount: give the amount paid, e.g. 80.00."})
+    paid_on = DayField("Paid on")
+
+
+class ProsecutionForm(CaseActionForm):
+    notes = _text()
+
+
+class CloseCaseForm(CaseActionForm):
+    outcome = _text()
+    la_told_on = DayField("LA told on", required=False)
+
+
+class WithdrawCaseForm(CaseActionForm):
+    la_told_on = DayField("LA told on", required=False)

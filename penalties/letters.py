@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 
+from attendance.errors import RuleError
 from attendance.models import Pupil, School
 from attendance.pdfs import LetterHead, head_to_parents, letter_head, render_pdf
 from registers.models import Mark
-from registers.services import MarkError
 from registers.statistics import figures_for_pupil
 
+from . import framework
 from .models import Case, Intervention, LetterTemplate, PenaltyNotice
 from .selectors import notice_rests_on, offence_sessions, unresolved_in_window
 
@@ -168,7 +169,7 @@ def referral_pack(case: Case, today: dt.date, year_start: dt.date) -> bytes:
     unresolved = unresolved_in_window(case)
     if unresolved:
         sessions = ", ".join(f"{m.date:%a %-d %b} {m.session}" for m in unresolved)
-        raise MarkError(
+        raise RuleError(
             f"The referral pack cannot be made while {len(unresolved)} session"
             f"{'s' if len(unresolved) != 1 else ''} in its window "
             f"{'have' if len(unresolved) != 1 else 'has'} no reason yet (N): {sessions}. "
@@ -250,6 +251,8 @@ class PenaltyNoticeDates(LetterHead):
     reduced_by: str
     full_amount: str
     full_by: str
+    reduced_days: int = framework.REDUCED_PAYMENT_DAYS
+    full_days: int = framework.FULL_PAYMENT_DAYS
 
 
 def _pounds(amount) -> str:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from attendance.errors import RuleError
 from attendance.models import Contact, School, User
 from attendance.school_calendar import SchoolCalendar
 from registers.models import MarkChange
-from registers.services import MarkError
 
 from . import framework, selectors, thresholds
 from .models import Case, Intervention, NoticeToImprove, PenaltyNotice
@@ -24,7 +25,7 @@ THRESHOLD_LOCK = 10_10_2024
 @dataclass
 class ThresholdRun:
     opened: list[Case] = field(default_factory=list)
-    voided: list[Case] = field(default_factory=list)
+    voided: Sequence[Case] = field(default_factory=list)
     approaching: dict[int, int] = field(default_factory=dict)
 
 
@@ -32,7 +33,7 @@ def _withdrawn_outcome(still: int) -> str:
     return f"Breach withdrawn: marks amended ({still} threshold sessions remain)"
 
 
-def _void_amended_cases(schools: list[School], today: dt.date) -> list[Case]:
+def _void_amended_cases(schools: list[School], today: dt.date) -> Sequence[Case]:
     """A case still at "threshold met" whose marks were amended below the
     threshold (say U corrected to I) no longer stands. Further on, something
     has gone to the parents or the LA: each step re-checks the threshold
@@ -95,7 +96,7 @@ def check_thresholds(school: School, as_of: dt.date) -> ThresholdRun:
 
 def _require_open(case: Case) -> None:
     if not case.is_open:
-        raise MarkError("This case is closed.")
+        raise RuleError("This case is closed.")
 
 
 def was_referred(case: Case) -> bool:
@@ -116,7 +117,7 @@ def describe_amendment(change: MarkChange, tz) -> str:
     )
 
 
-class ThresholdNoLongerMet(MarkError):
+class ThresholdNoLongerMet(RuleError):
     """Marks amended since the case opened have taken it below the threshold."""
 
 
@@ -142,9 +143,9 @@ def require_threshold_still_met(case: Case, step: str) -> None:
 def _la_told(case: Case, la_told_on: dt.date | None, today: dt.date) -> dt.date | None:
     """A referred case that no longer stands must be reported back to the LA."""
     if la_told_on is not None and la_told_on > today:
-        raise MarkError("The day the LA was told cannot be in the future.")
+        raise RuleError("The day the LA was told cannot be in the future.")
     if la_told_on is None and was_referred(case):
-        raise MarkError(
+        raise RuleError(
             "This case was referred to the LA: record the day the LA was told it no longer "
             "meets the threshold."
         )
@@ -159,11 +160,11 @@ def withdraw_case(case: Case, *, today: dt.date, la_told_on: dt.date | None = No
     _require_open(case)
     still = selectors.offence_sessions(case)
     if still >= framework.threshold_sessions():
-        raise MarkError(
+        raise RuleError(
             f"The threshold is still met ({still} sessions): close the case with its outcome."
         )
     if case.notices.filter(status=PenaltyNotice.Status.ISSUED).exists():
-        raise MarkError(
+        raise RuleError(
             "A notice is still awaiting payment: once the LA has withdrawn it, record it as "
             "withdrawn."
         )
@@ -178,7 +179,7 @@ def withdraw_case(case: Case, *, today: dt.date, la_told_on: dt.date | None = No
 def consider_support(case: Case, notes: str, *, by: User, now: dt.datetime) -> Case:
     _require_open(case)
     if not notes.strip():
-        raise MarkError("Record the support considered or offered.")
+        raise RuleError("Record the support considered or offered.")
     case.stage = Case.Stage.SUPPORT
     case.support_notes = notes.strip()
     case.save(update_fields=["stage", "support_notes"])
@@ -209,10 +210,10 @@ def issue_notice_to_improve(
     Only while the threshold is still met on the marks as they stand."""
     _require_open(case)
     if case.stage not in (Case.Stage.THRESHOLD_MET, Case.Stage.SUPPORT):
-        raise MarkError("A Notice to Improve comes before the referral to the LA.")
+        raise RuleError("A Notice to Improve comes before the referral to the LA.")
     require_threshold_still_met(case, "a Notice to Improve cannot be issued")
     if not support_offered.strip() or not improvement_expected.strip():
-        raise MarkError(
+        raise RuleError(
             "A Notice to Improve states the support offered and the improvement expected."
         )
     ends = SchoolCalendar(case.school).school_weeks_after(
@@ -258,13 +259,13 @@ def refer_to_la(
     require_threshold_still_met(case, "the case cannot be referred to the LA")
     nti = getattr(case, "notice_to_improve", None)
     if nti is None and not (case.holiday or reason_no_nti.strip()):
-        raise MarkError(
+        raise RuleError(
             "Issue a Notice to Improve first, unless this is a holiday case or support is not "
             "appropriate (say why)."
         )
     possible_from = la_referral_possible_from(case)
-    if possible_from is not None and on < possible_from:
-        raise MarkError(
+    if nti is not None and possible_from is not None and on < possible_from:
+        raise RuleError(
             f"The improvement period runs until {nti.improvement_ends:%d %B %Y}: "
             f"the case can be referred to the LA from {possible_from:%A %-d %B %Y}."
         )
@@ -300,28 +301,28 @@ def issue_penalty_notice(
     issue unless said otherwise (the case page always asks)."""
     _require_open(case)
     if case.stage not in (Case.Stage.LA_REFERRAL, Case.Stage.NOTICES_ISSUED):
-        raise MarkError("Penalty notices follow the referral to the LA.")
+        raise RuleError("Penalty notices follow the referral to the LA.")
     require_threshold_still_met(case, "a penalty notice cannot be recorded")
     # Any parent in law may receive one: s.576 Education Act 1996 (quoted in
     # the Heartwood policy) makes a parent anyone with parental responsibility
     # or who has care of the child (PupilContact.ParentGround).
     links = parent.pupil_links.filter(pupil=case.pupil)
     if not links.exists():
-        raise MarkError(f"{parent.name} is not a contact of {case.pupil.name}.")
+        raise RuleError(f"{parent.name} is not a contact of {case.pupil.name}.")
     if not links.parents().exists():
-        raise MarkError(
+        raise RuleError(
             f"{parent.name} is not a parent of {case.pupil.name} in law: under s.576 "
             "Education Act 1996 a parent is a natural parent, a person with parental "
             f"responsibility or a person who has care of the child, and {parent.name} is "
             "recorded as none of these."
         )
     if case.notices.filter(parent=parent).exclude(status=PenaltyNotice.Status.WITHDRAWN).exists():
-        raise MarkError(f"{parent.name} already has a notice for this case.")
+        raise RuleError(f"{parent.name} already has a notice for this case.")
     served_on = served_on or issued_on
     if service not in PenaltyNotice.Service.values:
-        raise MarkError("Say how the notice was served: by hand or by first-class post.")
+        raise RuleError("Say how the notice was served: by hand or by first-class post.")
     if served_on < issued_on:
-        raise MarkError("A notice is served (handed over or posted) on or after its issue.")
+        raise RuleError("A notice is served (handed over or posted) on or after its issue.")
     amounts = framework.amounts_for(selectors.earlier_notices(case.pupil_id, parent, issued_on))
     received_on = framework.received_on(served_on, by_post=service == PenaltyNotice.Service.POST)
     reduced_by, full_by = amounts.due_on(received_on)
@@ -355,7 +356,9 @@ def amount_payable(notice: PenaltyNotice, paid_on: dt.date) -> Decimal | None:
     return None
 
 
-def _money(amount: Decimal) -> str:
+def _money(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
     return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
 
 
@@ -382,14 +385,14 @@ def record_payment(notice: PenaltyNotice, *, paid_on: dt.date, amount: Decimal) 
     that day (DfE national framework; the reduced amount only within 21 days
     of receipt)."""
     if notice.status != PenaltyNotice.Status.ISSUED:
-        raise MarkError("This notice is not awaiting payment.")
+        raise RuleError("This notice is not awaiting payment.")
     if paid_on < notice.issued_on:
-        raise MarkError(f"The notice was issued on {notice.issued_on:%-d %B %Y}: check the date.")
+        raise RuleError(f"The notice was issued on {notice.issued_on:%-d %B %Y}: check the date.")
     due = amount_payable(notice, paid_on)
     if due is None:
-        raise MarkError("The payment period has ended: the notice is unpaid.")
+        raise RuleError("The payment period has ended: the notice is unpaid.")
     if amount != due:
-        raise MarkError(f"A penalty notice must be paid in full: {_what_is_due(notice, paid_on)}")
+        raise RuleError(f"A penalty notice must be paid in full: {_what_is_due(notice, paid_on)}")
     notice.status, notice.paid_on, notice.paid_amount = PenaltyNotice.Status.PAID, paid_on, amount
     notice.save(update_fields=["status", "paid_on", "paid_amount"])
     return notice
@@ -398,7 +401,7 @@ def record_payment(notice: PenaltyNotice, *, paid_on: dt.date, amount: Decimal) 
 @transaction.atomic
 def mark_unpaid(notice: PenaltyNotice, *, today: dt.date) -> PenaltyNotice:
     if notice.status != PenaltyNotice.Status.ISSUED or today <= notice.full_by:
-        raise MarkError(f"The notice can be paid until {notice.full_by:%d %B %Y}.")
+        raise RuleError(f"The notice can be paid until {notice.full_by:%d %B %Y}.")
     notice.status = PenaltyNotice.Status.UNPAID
     notice.save(update_fields=["status"])
     return notice
@@ -407,7 +410,7 @@ def mark_unpaid(notice: PenaltyNotice, *, today: dt.date) -> PenaltyNotice:
 @transaction.atomic
 def withdraw_notice(notice: PenaltyNotice) -> PenaltyNotice:
     if notice.status != PenaltyNotice.Status.ISSUED:
-        raise MarkError("Only a notice awaiting payment can be withdrawn.")
+        raise RuleError("Only a notice awaiting payment can be withdrawn.")
     notice.status = PenaltyNotice.Status.WITHDRAWN
     notice.save(update_fields=["status"])
     return notice
@@ -417,7 +420,7 @@ def withdraw_notice(notice: PenaltyNotice) -> PenaltyNotice:
 def refer_for_prosecution(case: Case, notes: str, *, by: User, now: dt.datetime) -> Case:
     _require_open(case)
     if not notes.strip():
-        raise MarkError("Record the grounds for the referral.")
+        raise RuleError("Record the grounds for the referral.")
     case.stage = Case.Stage.PROSECUTION
     case.save(update_fields=["stage"])
     Intervention.objects.create(
@@ -441,9 +444,9 @@ def close_case(
     threshold is closed only once the LA has been told (and when is recorded)."""
     _require_open(case)
     if not outcome.strip():
-        raise MarkError("Record the outcome.")
+        raise RuleError("Record the outcome.")
     if case.notices.filter(status=PenaltyNotice.Status.ISSUED).exists():
-        raise MarkError(
+        raise RuleError(
             "A notice is still awaiting payment: record it as paid, unpaid or withdrawn."
         )
     if selectors.offence_sessions(case) < framework.threshold_sessions():

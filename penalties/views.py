@@ -1,11 +1,6 @@
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,14 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from attendance import authorizers, view_log
 from attendance import selectors as core
 from attendance.http import get_object_or_404
-from attendance.models import Contact, Pupil
+from attendance.models import Pupil
 from attendance.pdfs import letter_download
-from registers.services import MarkError
 
-from . import framework, letters, selectors, services
+from . import case_letters, letters, selectors, services
 from .early_warning import outlooks
 from .forms import InterventionForm, LetterForm, LetterTemplateForm
-from .framework import ThirdNoticeError
 from .models import Case, Intervention, LetterTemplate, PenaltyNotice
 
 PERM = "attendance.manage_escalation"
@@ -63,145 +56,6 @@ def run_check(request):
     return redirect("officer_list")
 
 
-def _date(value: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise MarkError(f"{field}: give a date.") from None
-
-
-def _la_told(post) -> dt.date | None:
-    value = post.get("la_told_on")
-    return _date(value, "LA told on") if value else None
-
-
-@require_http_methods(["GET", "POST"])
-def case_detail(request, case_id: int):
-    school, now, today, year = _context(request)
-    case = get_object_or_404(
-        Case.objects.select_related("pupil__registration_group"), pk=case_id, school=school
-    )
-    if request.method == "GET":
-        view_log.looked(request, view_log.What.CASE, pupil=case.pupil, detail=f"Case {case.id}")
-    error = None
-    if request.method == "POST":
-        action, post = request.POST.get("action"), request.POST
-        try:
-            with transaction.atomic():
-                if action == "support":
-                    services.consider_support(case, post.get("notes", ""), by=request.user, now=now)
-                elif action == "nti":
-                    notice = services.issue_notice_to_improve(
-                        case,
-                        issued_on=_date(post.get("issued_on"), "Issued on"),
-                        support_offered=post.get("support_offered", ""),
-                        improvement_expected=post.get("improvement_expected", ""),
-                        by=request.user,
-                        now=now,
-                    )
-                    pdf = letters.school_letter(
-                        case.pupil,
-                        LetterTemplate.Kind.NOTICE_TO_IMPROVE,
-                        today,
-                        year.start_date,
-                        improvement_ends=notice.improvement_ends,
-                        support_offered=notice.support_offered,
-                        improvement_expected=notice.improvement_expected,
-                        # The case's figure, not the year's: never an N.
-                        unauthorised=selectors.offence_sessions(case),
-                    )
-                    notice.letter.save(f"nti-{case.id}.pdf", ContentFile(pdf))
-                elif action == "refer":
-                    services.refer_to_la(
-                        case,
-                        on=today,
-                        reason_no_nti=post.get("reason", ""),
-                        by=request.user,
-                        now=now,
-                    )
-                    pack = letters.referral_pack(case, today, year.start_date)
-                    record = Intervention.objects.filter(
-                        case=case, kind=Intervention.Kind.REFERRAL
-                    ).first()
-                    letters.file_letter(record, pack)
-                elif action == "notice":
-                    # Only this child's own contacts: an id from another family is not found.
-                    parent = get_object_or_404(
-                        Contact, pk=post.get("parent"), school=school, pupil_links__pupil=case.pupil
-                    )
-                    issued_on = _date(post.get("issued_on"), "Issued on")
-                    notice = services.issue_penalty_notice(
-                        case,
-                        parent,
-                        issued_on=issued_on,
-                        service=post.get("service", ""),
-                        served_on=_date(post.get("served_on") or str(issued_on), "Served on"),
-                        reference=post.get("reference", ""),
-                    )
-                    notice.letter.save(
-                        f"penalty-notice-{notice.id}.pdf",
-                        ContentFile(letters.penalty_notice_letter(notice, today)),
-                    )
-                elif action in ("paid", "unpaid", "withdraw"):
-                    notice = get_object_or_404(PenaltyNotice, pk=post.get("notice"), case=case)
-                    if action == "paid":
-                        try:
-                            amount = Decimal(post.get("amount", ""))
-                        except InvalidOperation:
-                            raise MarkError("Amount: give the amount paid, e.g. 80.00.") from None
-                        services.record_payment(
-                            notice, paid_on=_date(post.get("paid_on"), "Paid on"), amount=amount
-                        )
-                    elif action == "unpaid":
-                        services.mark_unpaid(notice, today=today)
-                    else:
-                        services.withdraw_notice(notice)
-                elif action == "prosecution":
-                    services.refer_for_prosecution(
-                        case, post.get("notes", ""), by=request.user, now=now
-                    )
-                elif action == "close":
-                    services.close_case(
-                        case, post.get("outcome", ""), today=today, la_told_on=_la_told(post)
-                    )
-                elif action == "withdraw_case":
-                    services.withdraw_case(case, today=today, la_told_on=_la_told(post))
-                else:
-                    raise MarkError("Unknown action.")
-        except (MarkError, ThirdNoticeError) as exc:
-            error = str(exc)
-        else:
-            messages.success(request, "Saved.")
-            return redirect("case_detail", case.id)
-        case.refresh_from_db()
-    parents = case.pupil.contact_links.select_related("contact").parents()
-    return render(
-        request,
-        "penalties/case.html",
-        {
-            "case": case,
-            "counted": selectors.offence_sessions(case),
-            "unresolved": selectors.unresolved_in_window(case),
-            "sessions": case.sessions.select_related("mark"),
-            "notices": selectors.case_notices(case),
-            "limits": selectors.limits_by_parent(case, list(parents), today),
-            "threshold": framework.threshold_sessions(),
-            "service_choices": PenaltyNotice.Service.choices,
-            "amendments": selectors.threshold_amendments(case),
-            "referred": services.was_referred(case),
-            "nti": getattr(case, "notice_to_improve", None),
-            "referral_from": services.la_referral_possible_from(case),
-            "parents": parents,
-            "today": today,
-            "error": error,
-            "referral": case.interventions.filter(kind=Intervention.Kind.REFERRAL)
-            .exclude(letter="")
-            .first(),
-        },
-        status=400 if error else 200,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def case_file(request, pupil_id: int):
     """A pupil's case file: band, room to spare, interventions newest first, letters."""
@@ -218,14 +72,9 @@ def case_file(request, pupil_id: int):
         and request.POST.get("action") == "intervention"
         and form.is_valid()
     ):
-        intervention = form.save(commit=False)
-        intervention.pupil, intervention.recorded_by, intervention.recorded_at = (
-            pupil,
-            request.user,
-            now,
+        case_letters.record_intervention(
+            form.save(commit=False), pupil=pupil, by=request.user, now=now
         )
-        intervention.case = pupil.penalty_cases.exclude(stage=Case.Stage.CLOSED).first()
-        intervention.save()
         messages.success(request, "Added to the case file.")
         return redirect("case_file", pupil.id)
     if (
@@ -234,28 +83,17 @@ def case_file(request, pupil_id: int):
         and letter_form.is_valid()
     ):
         data = letter_form.cleaned_data
-        kind = data["kind"]
-        pdf = letters.school_letter(
+        case_letters.send_school_letter(
             pupil,
-            kind,
-            today,
-            year.start_date,
+            data["kind"],
             meeting_date=data["meeting_date"],
             targets=data["targets"],
             review_on=data["review_on"],
+            by=request.user,
+            now=now,
+            today=today,
+            year_start=year.start_date,
         )
-        intervention = Intervention.objects.create(
-            pupil=pupil,
-            kind=Intervention.Kind.PRAISE if kind == "praise" else Intervention.Kind.LETTER,
-            date=today,
-            summary=f"{LetterTemplate.Kind(kind).label} letter",
-            targets=data["targets"] or "",
-            review_on=data["review_on"],
-            recorded_by=request.user,
-            recorded_at=now,
-            case=pupil.penalty_cases.exclude(stage=Case.Stage.CLOSED).first(),
-        )
-        letters.file_letter(intervention, pdf)
         messages.success(request, "Letter made and kept in the case file.")
         return redirect("case_file", pupil.id)
     outlook = outlooks(school, year, today, [pupil])[0]

@@ -5,14 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from absences.authorisation import QueueRow, decide_queue, decide_report, decide_unexplained
 from absences.models import AbsenceReport, LeaveRequest
-from absences.services import (
-    QueueRow,
-    decide_queue,
-    decide_report,
-    decide_unexplained,
-    log_absence_report,
-)
+from absences.services import log_absence_report
+from attendance.errors import RuleError
 from registers.models import Mark, MarkChange
 from registers.services import MarkError, amend_mark, close_due_registers, write_mark
 from tests import factories
@@ -64,12 +60,12 @@ def test_refusing_a_report_turns_the_marks_unauthorised_with_history(cast, pendi
 
 
 def test_an_authorised_decision_needs_an_authorised_code(cast, pending):
-    with pytest.raises(MarkError, match="not an authorised absence code"):
+    with pytest.raises(RuleError, match="not an authorised absence code"):
         decide_report(pending, authorise=True, code="O", note="", by=cast.helen, now=london(11))
 
 
 def test_only_the_head_or_a_delegate_authorises(cast, pending):
-    with pytest.raises(MarkError, match="Only the head"):
+    with pytest.raises(RuleError, match="Only the head"):
         decide_report(pending, authorise=True, code="I", note="", by=cast.olive, now=london(11))
     from django.contrib.auth.models import Permission
 
@@ -205,7 +201,7 @@ def test_an_other_reason_needs_a_code_to_be_authorised(cast):
         now=london(8, 20),
         by=cast.olive,
     )
-    with pytest.raises(MarkError, match="Choose the code"):
+    with pytest.raises(RuleError, match="Choose the code"):
         decide_report(other, authorise=True, note="", by=cast.helen, now=london(11))
     decide_report(other, authorise=True, code="C", note="Funeral", by=cast.helen, now=london(11))
     assert set(Mark.objects.values_list("code", "pending")) == {("C", False)}
@@ -374,7 +370,7 @@ def test_a_pending_mark_without_a_pending_report_is_in_the_queue(client, cast, t
 def test_only_the_head_or_a_delegate_decides_a_batch(cast, pending):
     row = QueueRow(report=pending)
     for user in (cast.olive, cast.arthur, cast.adam):
-        with pytest.raises(MarkError, match="Only the head"):
+        with pytest.raises(RuleError, match="Only the head"):
             decide_queue([row], decision="authorise", code="", reason="", by=user, now=london(11))
     assert AbsenceReport.objects.get().status == AbsenceReport.Status.PENDING
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from absences import follow_up
+from attendance.errors import RuleError
 from registers.models import Mark
 from registers.services import MarkError, close_due_registers
 from tests import factories
@@ -66,7 +67,7 @@ def test_the_office_records_o_in_bulk_with_one_reason(client, cast, absent_n):
 def test_a_bulk_o_needs_a_reason_and_a_changed_mark_stops_the_batch(cast, absent_n):
     a, b = absent_n(cast.poppy, D(2026, 11, 16)), absent_n(cast.sam, D(2026, 11, 16))
     now = london(10, 0, THURSDAY)
-    with pytest.raises(MarkError, match="Give one reason"):
+    with pytest.raises(RuleError, match="Give one reason"):
         follow_up.record_no_reason_given(
             cast.school, {a.pk: a.version}, reason=" ", by=cast.olive, now=now
         )

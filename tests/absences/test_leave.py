@@ -9,10 +9,10 @@ from pypdf import PdfReader
 from absences import letters
 from absences.models import LeaveRequest
 from absences.services import decide_leave_request, submit_leave_request
+from attendance.errors import RuleError
 from registers.models import Mark
 from registers.services import (
     Entry,
-    MarkError,
     close_due_registers,
     prefill_planned_marks,
     take_register,
@@ -67,7 +67,7 @@ def test_a_request_made_after_the_absence_began_is_retrospective(cast):
 
 
 def test_the_declaration_is_required(cast):
-    with pytest.raises(MarkError, match="declaration"):
+    with pytest.raises(RuleError, match="declaration"):
         request_for(cast, declaration=False)
     assert not LeaveRequest.objects.exists()
 
@@ -187,7 +187,7 @@ def test_a_request_recorded_once_the_absence_began_cannot_be_granted_even_for_la
     )
     assert leave.retrospective
     close_due_registers(cast.school, london(13, 40, first))
-    with pytest.raises(MarkError, match="after the absence began on 23 November 2026"):
+    with pytest.raises(RuleError, match="after the absence began on 23 November 2026"):
         decide_leave_request(
             leave,
             granted_dates=[first + dt.timedelta(days=3)],  # Thursday, still to come

@@ -13,10 +13,10 @@ from django.urls import reverse
 from absences import letters
 from absences.models import LeaveRequest
 from absences.services import decide_leave_request
+from attendance.errors import RuleError
 from registers.models import Mark
 from registers.services import (
     Entry,
-    MarkError,
     close_due_registers,
     prefill_planned_marks,
     take_register,
@@ -162,7 +162,7 @@ def test_no_day_of_a_request_made_once_the_absence_began_can_be_granted(head, ca
     response = decide(head, leave, [first + dt.timedelta(days=3)])
     assert response.status_code == 400
     assert "application made in advance" in response.content.decode()
-    with pytest.raises(MarkError, match="application made in advance"):
+    with pytest.raises(RuleError, match="application made in advance"):
         decide_leave_request(leave, granted_dates=[first], reason="x", by=cast.helen, now=DECIDED)
     leave = decide_leave_request(
         leave, granted_dates=[], reason="Asked for after it began", by=cast.helen, now=DECIDED
@@ -178,7 +178,7 @@ def test_someone_who_may_not_authorise_absence_cannot_decide(client, cast, time_
     leave = request_for(cast)
     client.force_login(cast.arthur)
     assert decide(client, leave, [MON]).status_code == 403
-    with pytest.raises(MarkError, match="Only the head"):
+    with pytest.raises(RuleError, match="Only the head"):
         decide_leave_request(leave, granted_dates=[MON], reason="ok", by=cast.arthur, now=DECIDED)
     assert LeaveRequest.objects.get().status == LeaveRequest.Status.PENDING
 

@@ -6,8 +6,9 @@ from django.urls import reverse
 from absences import calling
 from absences.models import AbsenceReport, ContactAttempt
 from absences.services import ReportError, log_absence_report
+from attendance.errors import RuleError
 from registers.models import Mark
-from registers.services import MarkError, close_due_registers, prefill_planned_marks, write_mark
+from registers.services import close_due_registers, prefill_planned_marks, write_mark
 from registers.statistics import figures_by_pupil
 from tests import factories
 from tests.registers.conftest import DAY, london
@@ -123,7 +124,7 @@ def test_a_bad_report_shows_the_field_error_and_saves_nothing(client, cast, time
 
 
 def test_reports_older_than_a_month_are_refused(cast):
-    with pytest.raises(MarkError, match="at most 5 school days back"):
+    with pytest.raises(RuleError, match="at most 5 school days back"):
         report(cast, first_day=DAY - dt.timedelta(days=40))
 
 

@@ -4,8 +4,9 @@ import pytest
 
 from absences.models import FollowUpTask
 from absences.services import create_part_time_timetable, delete_from_register
+from attendance.errors import RuleError
 from registers.models import Mark
-from registers.services import MarkError, prefill_planned_marks
+from registers.services import prefill_planned_marks
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +41,14 @@ def test_a_part_time_timetable_codes_its_sessions_c2_and_sets_la_deadlines(cast,
 
 
 def test_a_timetable_without_sessions_or_without_an_end_in_sight_is_refused(cast, family):
-    with pytest.raises(MarkError, match="Choose the sessions"):
+    with pytest.raises(RuleError, match="Choose the sessions"):
         ptt(cast, family, sessions_off=[])
-    with pytest.raises(MarkError, match="time-limited"):
+    with pytest.raises(RuleError, match="time-limited"):
         ptt(cast, family, planned_end=MON + dt.timedelta(weeks=20))
 
 
 def test_home_education_needs_the_parents_written_notice(cast):
-    with pytest.raises(MarkError, match="written notice"):
+    with pytest.raises(RuleError, match="written notice"):
         delete_from_register(
             cast.poppy,
             by=cast.arthur,

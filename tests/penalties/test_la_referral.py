@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from attendance.errors import RuleError
 from penalties.models import Intervention
 from penalties.services import check_thresholds, issue_notice_to_improve, refer_to_la
-from registers.services import MarkError
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_during_the_improvement_period_the_page_shows_when_referral_is_possible(
 
 def test_the_service_refuses_with_the_same_date(cast, absent):
     case = case_with_notice(cast, absent)
-    with pytest.raises(MarkError, match="referred to the LA from Saturday 19 December 2026"):
+    with pytest.raises(RuleError, match="referred to the LA from Saturday 19 December 2026"):
         refer_to_la(case, on=D(2026, 12, 18), by=cast.arthur, now=london(12, 0, D(2026, 12, 18)))
     refer_to_la(case, on=D(2026, 12, 19), by=cast.arthur, now=london(12, 0, D(2026, 12, 19)))
 
@@ -65,7 +65,7 @@ def test_the_pack_names_the_referral_to_the_la_for_a_penalty_notice(
         {"action": "intervention", "i-kind": "referral", "i-date": "2026-11-20",
          "i-summary": "Referred to the family support team"},
     )  # fmt: skip
-    response = client.post(reverse("case_detail", args=[case.id]), {"action": "refer"})
+    response = client.post(reverse("case_referral", args=[case.id]), {"action": "refer"})
     assert response.status_code == 302, response.content.decode()[-2000:]
     referral = case.interventions.get(summary="Referred to the LA for a penalty notice")
     pack = " ".join(

@@ -15,6 +15,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from attendance.errors import RuleError
 from penalties.models import Case, PenaltyNotice
 from penalties.services import (
     ThresholdNoLongerMet,
@@ -25,7 +26,7 @@ from penalties.services import (
     refer_to_la,
     withdraw_case,
 )
-from registers.services import MarkError, amend_mark
+from registers.services import amend_mark
 from tests.factories import ContactFactory, PupilContactFactory
 from tests.registers.conftest import london
 
@@ -107,9 +108,9 @@ def test_withdrawing_a_referred_case_records_when_the_la_was_told(cast, case):
     refer_to_la(case, on=WEEK[-1], reason_no_nti="Support declined", by=cast.arthur,
                 now=london(12, 0, WEEK[-1]))  # fmt: skip
     hospital_letter(cast)
-    with pytest.raises(MarkError, match="record the day the LA was told"):
+    with pytest.raises(RuleError, match="record the day the LA was told"):
         withdraw_case(case, today=D(2026, 11, 10))
-    with pytest.raises(MarkError, match="cannot be in the future"):
+    with pytest.raises(RuleError, match="cannot be in the future"):
         withdraw_case(case, today=D(2026, 11, 10), la_told_on=D(2026, 11, 11))
     withdraw_case(case, today=D(2026, 11, 10), la_told_on=D(2026, 11, 10))
     case.refresh_from_db()
@@ -121,7 +122,7 @@ def test_closing_a_referred_case_below_the_threshold_records_when_the_la_was_tol
     refer_to_la(case, on=WEEK[-1], reason_no_nti="Support declined", by=cast.arthur,
                 now=london(12, 0, WEEK[-1]))  # fmt: skip
     hospital_letter(cast)
-    with pytest.raises(MarkError, match="record the day the LA was told"):
+    with pytest.raises(RuleError, match="record the day the LA was told"):
         close_case(case, "Ill, not truanting", today=D(2026, 11, 10))
     close_case(case, "Ill, not truanting", today=D(2026, 11, 10), la_told_on=D(2026, 11, 9))
     case.refresh_from_db()
@@ -137,7 +138,7 @@ def test_a_case_never_referred_is_withdrawn_without_telling_the_la(cast, case):
 
 
 def test_a_case_still_over_the_threshold_is_not_withdrawn(cast, case):
-    with pytest.raises(MarkError, match="threshold is still met"):
+    with pytest.raises(RuleError, match="threshold is still met"):
         withdraw_case(case, today=D(2026, 11, 10))
 
 
@@ -155,11 +156,15 @@ def test_the_case_page_names_the_amendments_and_withdraws_the_case(
     assert "Mon 2 Nov 2026 AM: U→I by" in page and "Hospital letter: A&amp;E visit" in page
     assert 'name="la_told_on"' in page
     refused = client.post(
-        url, {"action": "notice", "parent": mia.id, "issued_on": "2026-11-10", "service": "hand"}
+        reverse("case_penalty_notice", args=[case.id]),
+        {"action": "notice", "parent": mia.id, "issued_on": "2026-11-10", "service": "hand"},
     )
     assert refused.status_code == 400
     assert "so a penalty notice cannot be recorded" in refused.content.decode()
-    done = client.post(url, {"action": "withdraw_case", "la_told_on": "2026-11-10"})
+    done = client.post(
+        reverse("case_withdraw", args=[case.id]),
+        {"action": "withdraw_case", "la_told_on": "2026-11-10"},
+    )
     assert done.status_code == 302
     page = client.get(url).content.decode()
     assert "Breach withdrawn: marks amended (8 threshold sessions remain)" in page

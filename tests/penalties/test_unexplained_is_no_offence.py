@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from attendance.errors import RuleError
 from penalties import letters, selectors
 from penalties.services import check_thresholds
 from registers.models import Mark
-from registers.services import MarkError, amend_mark
+from registers.services import amend_mark
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_the_referral_pack_is_refused_while_an_n_is_in_its_window(cast, absent):
     case = _two_weeks_of_mornings(cast, absent)
     assert selectors.offence_sessions(case) == 10
     with pytest.raises(
-        MarkError, match=r"1 session in its window has no reason yet \(N\): Tue 10 Nov PM"
+        RuleError, match=r"1 session in its window has no reason yet \(N\): Tue 10 Nov PM"
     ):
         letters.referral_pack(case, D(2026, 11, 16), D(2026, 9, 1))
     amend_mark(
@@ -58,7 +59,7 @@ def test_the_notice_to_improve_counts_what_the_case_counts_not_todays_n(
     time_machine.move_to(london(11, 0, D(2026, 11, 9)))
     client.force_login(cast.arthur)
     client.post(
-        reverse("case_detail", args=[case.id]),
+        reverse("case_notice_to_improve", args=[case.id]),
         {
             "action": "nti",
             "issued_on": "2026-11-09",

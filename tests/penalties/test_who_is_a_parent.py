@@ -15,11 +15,11 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from attendance.errors import RuleError
 from attendance.models import PupilContact
 from penalties import letters
 from penalties.models import PenaltyNotice
 from penalties.services import check_thresholds, issue_penalty_notice, refer_to_la
-from registers.services import MarkError
 from tests.factories import ContactFactory, PupilContactFactory
 from tests.registers.conftest import london
 
@@ -80,7 +80,7 @@ def test_a_parent_with_parental_responsibility_still_can(case, family):
 
 def test_a_contact_who_is_neither_is_refused_with_the_reason(case, family):
     _, _, gwen = family
-    with pytest.raises(MarkError) as refused:
+    with pytest.raises(RuleError) as refused:
         issue_penalty_notice(case, gwen, issued_on=D(2026, 11, 10))
     assert str(refused.value) == (
         f"Gwen Fairweather is not a parent of {case.pupil.name} in law: under s.576 Education "
@@ -93,7 +93,7 @@ def test_a_contact_who_is_neither_is_refused_with_the_reason(case, family):
 def test_someone_elses_contact_is_refused(cast, case):
     stranger = ContactFactory(school=cast.school, first_name="Kim", last_name="Nobody")
     PupilContactFactory(pupil=cast.sam, contact=stranger)
-    with pytest.raises(MarkError, match="Kim Nobody is not a contact of"):
+    with pytest.raises(RuleError, match="Kim Nobody is not a contact of"):
         issue_penalty_notice(case, stranger, issued_on=D(2026, 11, 10))
 
 
@@ -114,7 +114,7 @@ def test_the_case_page_refuses_a_contact_who_is_neither(client, cast, case, fami
     _, _, gwen = family
     client.force_login(cast.arthur)
     response = client.post(
-        reverse("case_detail", args=[case.id]),
+        reverse("case_penalty_notice", args=[case.id]),
         {"action": "notice", "parent": gwen.id, "issued_on": "2026-11-10"},
     )
     assert response.status_code == 400

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from attendance.errors import RuleError
 from penalties import framework
 from penalties.models import Case, PenaltyNotice
 from penalties.selectors import earlier_notices
@@ -18,7 +19,6 @@ from penalties.services import (
     record_payment,
     refer_to_la,
 )
-from registers.services import MarkError
 from tests.registers.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -81,21 +81,21 @@ def test_payment_must_be_exact_and_on_time(cast, absent, parents):
         mia,
         issued_on=D(2026, 11, 10),
     )
-    with pytest.raises(MarkError) as part:
+    with pytest.raises(RuleError) as part:
         record_payment(notice, paid_on=D(2026, 11, 12), amount=Decimal("40"))
     assert str(part.value) == (
         "A penalty notice must be paid in full: £80 is due "
         "(or £160 after 1 December 2026, until 8 December 2026)."
     )
-    with pytest.raises(MarkError) as late:
+    with pytest.raises(RuleError) as late:
         record_payment(notice, paid_on=D(2026, 12, 2), amount=Decimal("80"))
     assert str(late.value) == (
         "A penalty notice must be paid in full: £160 is due, by 8 December 2026 "
         "(£80 only within 21 days of receipt on 10 November 2026, by 1 December 2026)."
     )
-    with pytest.raises(MarkError, match="period has ended"):
+    with pytest.raises(RuleError, match="period has ended"):
         record_payment(notice, paid_on=D(2026, 12, 9), amount=Decimal("160"))
-    with pytest.raises(MarkError, match="can be paid until"):
+    with pytest.raises(RuleError, match="can be paid until"):
         mark_unpaid(notice, today=D(2026, 12, 8))
     record_payment(notice, paid_on=D(2026, 12, 8), amount=Decimal("160"))
     assert PenaltyNotice.objects.get().status == "paid"
@@ -103,7 +103,7 @@ def test_payment_must_be_exact_and_on_time(cast, absent, parents):
 
 def test_a_non_holiday_case_needs_a_notice_to_improve_first(cast, absent):
     case = breach(cast, absent, cast.poppy, D(2026, 11, 2), code="O")
-    with pytest.raises(MarkError, match="Notice to Improve first"):
+    with pytest.raises(RuleError, match="Notice to Improve first"):
         refer_to_la(case, on=D(2026, 11, 9), by=cast.arthur, now=london(12))
     nti = issue_notice_to_improve(
         case,
@@ -115,7 +115,7 @@ def test_a_non_holiday_case_needs_a_notice_to_improve_first(cast, absent):
     )
     # 6 school weeks: 9, 16, 23, 30 Nov, 7, 14 Dec.
     assert nti.improvement_ends == D(2026, 12, 18)
-    with pytest.raises(MarkError, match="improvement period runs until"):
+    with pytest.raises(RuleError, match="improvement period runs until"):
         refer_to_la(case, on=D(2026, 12, 1), by=cast.arthur, now=london(12))
     refer_to_la(case, on=D(2027, 1, 4), by=cast.arthur, now=london(12))
     case.refresh_from_db()
@@ -134,9 +134,8 @@ def test_the_officer_works_a_case_in_the_browser_pages(client, cast, absent, par
     client.force_login(cast.arthur)
     page = client.get(reverse("officer_list")).content.decode()
     assert "Poppy Fairweather" in page and "decide on support" in page
-    url = reverse("case_detail", args=[case.id])
     client.post(
-        url,
+        reverse("case_notice_to_improve", args=[case.id]),
         {
             "action": "nti",
             "issued_on": "2026-11-09",
@@ -150,7 +149,7 @@ def test_the_officer_works_a_case_in_the_browser_pages(client, cast, absent, par
     assert "Breakfast club daily" in text and "18 December 2026" in text
     time_machine.move_to(london(10, 0, D(2027, 1, 4)))
     client.force_login(cast.arthur)  # a new day, a new sign-in
-    response = client.post(url, {"action": "refer"})
+    response = client.post(reverse("case_referral", args=[case.id]), {"action": "refer"})
     assert response.status_code == 302, response.content.decode()[-3000:]
     case.refresh_from_db()
     referral = case.interventions.get(kind="referral")
@@ -158,7 +157,10 @@ def test_the_officer_works_a_case_in_the_browser_pages(client, cast, absent, par
         p.extract_text() for p in PdfReader(io.BytesIO(referral.letter.open("rb").read())).pages
     )
     assert cast.poppy.upn in pack and "Register extract" in pack and "Mon 02 Nov 2026" in pack
-    bad = client.post(url, {"action": "notice", "parent": parents[0].id, "issued_on": "nonsense"})
+    bad = client.post(
+        reverse("case_penalty_notice", args=[case.id]),
+        {"action": "notice", "parent": parents[0].id, "issued_on": "nonsense"},
+    )
     assert bad.status_code == 400 and "give a date" in bad.content.decode()
 
 
