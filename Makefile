@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DEBUG ?= true
 
-.PHONY: demo-code run serve collectstatic test lint format install system services migrate seed backup restore clean
+.PHONY: demo-code run serve collectstatic test lint format typecheck install system services migrate seed backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,7 +62,7 @@ serve: seed collectstatic
 	  SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')} \
 	  $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
-test: services
+test: services typecheck
 	$(VENV)/bin/pytest
 
 lint: install
@@ -72,6 +72,12 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# mypy with django-stubs over services, selectors and the statutory tables
+# (the files are listed under [tool.mypy] in pyproject.toml). DEBUG only lets
+# the settings load without a production SECRET_KEY.
+typecheck: install
+	DEBUG=true $(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) var

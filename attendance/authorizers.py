@@ -1,4 +1,9 @@
-"""Who may see what. One small function per object, tested in test_authorizers."""
+"""Who may see what: one small function per object or page.
+
+The `*_authorized` and `may_*` functions answer yes or no; each `require_*`
+raises what the page shows instead (404 for an object the user may not know
+of, 403 for a page they may not use). They are tested through the pages, one
+row per view and role, in tests/test_permission_matrix.py."""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ def same_school(user: User, school_id: int) -> bool:
 
 
 def group_authorized(user: User, group: RegistrationGroup) -> bool:
+    """Staff who see every pupil, for a class of their school; a teacher, for
+    a class they teach."""
     if not same_school(user, group.academic_year.school_id):
         return False
     if can_see_all_pupils(user):
@@ -29,6 +36,8 @@ def group_authorized(user: User, group: RegistrationGroup) -> bool:
 
 
 def pupil_authorized(user: User, pupil: Pupil) -> bool:
+    """Staff who see every pupil, for a pupil of their school; a teacher, for
+    a pupil in a class they teach (never one in no class)."""
     if not same_school(user, pupil.school_id):
         return False
     if can_see_all_pupils(user):
@@ -55,11 +64,14 @@ def require_perm(user: User, perm: str) -> None:
 
 
 def is_governor_only(user: User) -> bool:
+    """A governor who does not also see pupils (by another role): figures only."""
     return has_role(user, Role.GOVERNOR) and not user.has_perm("attendance.view_all_pupils")
 
 
 def require_school(user: User) -> School:
-    """The school a page works on; 404 until one is set up."""
+    """The school a page works on: the user's own, or for an account of no
+    school the install's only one; 404 when there is none to pick (none set
+    up yet, or several)."""
     school = school_for(user)
     if school is None:
         raise Http404("No school is set up yet: run `python manage.py seed_demo` or use the admin.")
@@ -67,7 +79,8 @@ def require_school(user: User) -> School:
 
 
 def may_set_up_year(user: User, school: School) -> bool:
-    """The admin role sets up the new school year; the office too where the school allows."""
+    """Who holds manage_school_year (the admin role) sets up the new school
+    year, and the office too where the school allows; only in their own school."""
     if not same_school(user, school.id):
         return False
     if user.has_perm("attendance.manage_school_year"):
@@ -76,6 +89,8 @@ def may_set_up_year(user: User, school: School) -> bool:
 
 
 def require_year_setup(user: User) -> School:
+    """The school whose new year the user sets up: 404 when there is no school
+    (require_school), 403 when they may not (may_set_up_year)."""
     school = require_school(user)
     if not may_set_up_year(user, school):
         raise PermissionDenied

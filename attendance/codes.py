@@ -44,6 +44,14 @@ class AttendanceCode:
     # The first day it may no longer be recorded (None: not withdrawn, or the
     # date is unknown and in_use decides alone).
     withdrawn_on: dt.date | None = None
+    # A code the head (or a delegate) may decide an absence was, on a report
+    # or an N: a definitive reason, authorised or not, numbered by its place
+    # in the head's menu (the usual reasons first); 0 for the others. N itself
+    # is not a decision, and attending codes are the register's, not the head's.
+    head_menu: int = 0
+    # Leave of absence granted by the school in advance (Regulations 2024,
+    # the "leave of absence" codes C, C1, C2, J1, M and S).
+    leave_of_absence: bool = False
 
     def could_be_recorded_on(self, day: dt.date) -> bool:
         """Whether a mark for `day` may carry this code: a withdrawn code keeps
@@ -51,6 +59,10 @@ class AttendanceCode:
         if self.in_use:
             return True
         return self.withdrawn_on is not None and day < self.withdrawn_on
+
+    @property
+    def head_decides(self) -> bool:
+        return self.head_menu > 0
 
     @property
     def is_possible_session(self) -> bool:
@@ -93,22 +105,86 @@ CODES: dict[str, AttendanceCode] = {
         _C("W", "Attending work experience", A),
         _C("B", "Attending any other approved educational activity", A),
         _C("D", "Dual registered: attending the other school", NP),
-        _C("C1", "Leave: regulated performance or regulated employment abroad", AU),
-        _C("M", "Leave: medical or dental appointment", AU),
-        _C("J1", "Leave: interview for employment or admission to another institution", AU),
-        _C("S", "Leave: study for a public examination", AU),
+        _C(
+            "C1",
+            "Leave: regulated performance or regulated employment abroad",
+            AU,
+            head_menu=5,
+            leave_of_absence=True,
+        ),
+        _C(
+            "M",
+            "Leave: medical or dental appointment",
+            AU,
+            head_menu=2,
+            leave_of_absence=True,
+        ),
+        _C(
+            "J1",
+            "Leave: interview for employment or admission to another institution",
+            AU,
+            head_menu=6,
+            leave_of_absence=True,
+        ),
+        _C(
+            "S",
+            "Leave: study for a public examination",
+            AU,
+            head_menu=7,
+            leave_of_absence=True,
+        ),
         _C("X", "Non-compulsory school age pupil not required to attend", NP),
-        _C("C2", "Leave: compulsory school age pupil on a part-time timetable", AU),
-        _C("C", "Leave: exceptional circumstances", AU),
-        _C("T", "Parent travelling for occupational purposes (mobile child)", AU),
-        _C("R", "Religious observance", AU),
-        _C("I", "Illness (not a medical or dental appointment)", AU),
-        _C("E", "Suspended or permanently excluded, no alternative provision", AU),
-        _C("G", "Holiday not granted by the school", UN, counts_toward_threshold=True),
+        _C(
+            "C2",
+            "Leave: compulsory school age pupil on a part-time timetable",
+            AU,
+            head_menu=10,
+            leave_of_absence=True,
+        ),
+        _C(
+            "C",
+            "Leave: exceptional circumstances",
+            AU,
+            head_menu=4,
+            leave_of_absence=True,
+        ),
+        _C(
+            "T",
+            "Parent travelling for occupational purposes (mobile child)",
+            AU,
+            head_menu=8,
+        ),
+        _C("R", "Religious observance", AU, head_menu=3),
+        _C("I", "Illness (not a medical or dental appointment)", AU, head_menu=1),
+        _C(
+            "E",
+            "Suspended or permanently excluded, no alternative provision",
+            AU,
+            head_menu=9,
+        ),
+        _C(
+            "G",
+            "Holiday not granted by the school",
+            UN,
+            counts_toward_threshold=True,
+            head_menu=11,
+        ),
         # N is unauthorised until replaced by a definitive code.
         _C("N", "Reason for absence not yet established", UN, entered_by=T),
-        _C("O", "Absent in other or unknown circumstances", UN, counts_toward_threshold=True),
-        _C("U", "Arrived after the register closed", UN, counts_toward_threshold=True),
+        _C(
+            "O",
+            "Absent in other or unknown circumstances",
+            UN,
+            counts_toward_threshold=True,
+            head_menu=12,
+        ),
+        _C(
+            "U",
+            "Arrived after the register closed",
+            UN,
+            counts_toward_threshold=True,
+            head_menu=13,
+        ),
         _C("Y1", "Unable to attend: transport normally provided not available", NP),
         _C("Y2", "Unable to attend: widespread disruption to travel", NP),
         _C("Y3", "Unable to attend: part of the school premises closed", NP),
@@ -152,6 +228,13 @@ PRESENT_PM = "\\"
 LATE = "L"
 LATE_AFTER_CLOSE = "U"
 NO_REASON_YET = "N"
+# What a decided leave request records (absences.leave_days): the head grants
+# leave only in exceptional circumstances, so a granted day is C; a refused
+# day the pupil misses is G when the leave asked for was a holiday, and O
+# otherwise, so a refused funeral is not recorded as a holiday.
+LEAVE_GRANTED = "C"
+HOLIDAY_NOT_GRANTED = "G"
+OTHER_UNAUTHORISED = "O"
 
 
 def get(code: str) -> AttendanceCode:
@@ -177,7 +260,24 @@ def codes_in(*categories: Category) -> frozenset[str]:
     return frozenset(c.code for c in CODES.values() if c.category in categories)
 
 
-def choices(include_withdrawn: bool = False) -> list[tuple[str, str]]:
+def decision_codes(*categories: Category) -> list[str]:
+    """The codes the head's decision on an absence may record, in the order of
+    the head's menu; only those of `categories` when given (AUTHORISED: what
+    authorising may record)."""
+    chosen = [
+        c
+        for c in CODES.values()
+        if c.head_decides and c.in_use and (not categories or c.category in categories)
+    ]
+    return [c.code for c in sorted(chosen, key=lambda c: c.head_menu)]
+
+
+def leave_codes() -> list[str]:
+    """The leave-of-absence codes: absence the school agreed to in advance."""
+    return [c.code for c in CODES.values() if c.leave_of_absence and c.in_use]
+
+
+def choices(*, include_withdrawn: bool = False) -> list[tuple[str, str]]:
     return [
         (c.code, f"{c.code} – {c.meaning}") for c in CODES.values() if include_withdrawn or c.in_use
     ]

@@ -10,8 +10,8 @@ days; a third within 3 years is not a penalty notice (prosecution or other
 measures instead). Both payment periods run from the parent's receipt of the
 notice, not its issue: handed over, that day; sent by first-class post, the
 second working day after posting (LA codes of conduct). Every number lives
-here and can be changed in settings, so a change in the law is a one-line
-change.
+here, so a change in the law is a one-line change; the threshold, the window,
+the amounts and the days to deemed receipt can also be set in settings.
 """
 
 from __future__ import annotations
@@ -86,9 +86,24 @@ def _pounds(value) -> Decimal:
 
 
 MAX_NOTICES_IN_MEMORY = 2
+# The payment periods, in days from the parent's receipt of the notice.
+REDUCED_PAYMENT_DAYS = 21
+FULL_PAYMENT_DAYS = 28
 
 
-@dataclass(frozen=True)
+def first_reduced_amount() -> Decimal:
+    return _pounds(_setting("PENALTY_FIRST_REDUCED", 80))
+
+
+def first_full_amount() -> Decimal:
+    return _pounds(_setting("PENALTY_FIRST_FULL", 160))
+
+
+def second_amount() -> Decimal:
+    return _pounds(_setting("PENALTY_SECOND", 160))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Amounts:
     sequence: int  # 1st or 2nd notice to this parent for this child within 3 years
     reduced: Decimal | None  # payable within `reduced_days`
@@ -163,10 +178,21 @@ def amounts_for(counted: Sequence[EarlierNotice]) -> Amounts:
     """The amounts of the next notice to a parent for a child, given the
     earlier notices that count toward the limit (`notices_counted_toward_limit`)."""
     if not counted:
-        return Amounts(1, _pounds(_setting("PENALTY_FIRST_REDUCED", 80)), 21,
-                       _pounds(_setting("PENALTY_FIRST_FULL", 160)), 28)  # fmt: skip
+        return Amounts(
+            sequence=1,
+            reduced=first_reduced_amount(),
+            reduced_days=REDUCED_PAYMENT_DAYS,
+            full=first_full_amount(),
+            full_days=FULL_PAYMENT_DAYS,
+        )
     if len(counted) < MAX_NOTICES_IN_MEMORY:
-        return Amounts(2, None, None, _pounds(_setting("PENALTY_SECOND", 160)), 28)
+        return Amounts(
+            sequence=len(counted) + 1,
+            reduced=None,
+            reduced_days=None,
+            full=second_amount(),
+            full_days=FULL_PAYMENT_DAYS,
+        )
     dates = " and ".join(f"{n.issued_on:%-d %B %Y}" for n in counted)
     raise ThirdNoticeError(
         f"This parent has had two penalty notices for this child within three years of the "

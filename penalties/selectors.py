@@ -36,6 +36,7 @@ def open_cases(school: School, today: dt.date) -> list[CaseRow]:
     )
     rows = []
     for case in cases:
+        deadline: dt.date | None
         deadline, what = (
             case.opened_on + dt.timedelta(days=10),
             "decide on support or a Notice to Improve",
@@ -87,7 +88,7 @@ def weekly_review(school: School, year: AcademicYear, today: dt.date) -> dict:
         band_then = band_for(b.attendance_rate) if b else None
         # Only a fall into a lower band calls for action; rises are celebrated elsewhere.
         if band_now and band_then and band_now.lowest < band_then.lowest:
-            crossed.append((p, band_then, band_now, a.attendance_rate))
+            crossed.append((p, band_then, band_now, a.attendance_rate if a else None))
     looks = outlooks(school, year, today, pupils)
     return {
         "today": today,

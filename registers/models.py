@@ -124,7 +124,7 @@ class Mark(models.Model):
             # attendance.codes): a small partial index instead of a table scan.
             models.Index(
                 fields=["pupil", "date"],
-                condition=models.Q(code__in=["G", "O", "U"]),
+                condition=models.Q(code__in=sorted(codes.threshold_codes())),
                 name="mark_threshold_codes",
             ),
         ]

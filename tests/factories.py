@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from absences.models import AbsenceReport
 from attendance.models import (
     AcademicYear,
     Contact,
@@ -18,6 +19,7 @@ from attendance.models import (
 )
 from attendance.roles import Role
 from attendance.upn import check_letter
+from penalties.models import Case
 from registers.models import Mark, MarkChange
 
 
@@ -168,6 +170,57 @@ def bulk_create_marks(marks):
 
 def create_mark(**fields):
     return bulk_create_marks([Mark(**fields)])[0]
+
+
+class MarkFactory(factory.django.DjangoModelFactory):
+    """A mark written with its first history entry (create_mark)."""
+
+    class Meta:
+        model = Mark
+
+    pupil = factory.SubFactory(PupilFactory)
+    date = dt.date(2026, 9, 7)
+    session = "AM"
+    code = "/"
+    source = Mark.Source.REGISTER
+    entered_at = factory.LazyAttribute(
+        lambda m: dt.datetime.combine(m.date, dt.time(9), m.pupil.school.tz)
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return create_mark(**kwargs)
+
+
+class AbsenceReportFactory(factory.django.DjangoModelFactory):
+    """A parent's phone call reporting illness, as the office logs it."""
+
+    class Meta:
+        model = AbsenceReport
+
+    pupil = factory.SubFactory(PupilFactory)
+    reporter_name = "Mia"
+    channel = AbsenceReport.Channel.PHONE
+    reason = AbsenceReport.Reason.ILLNESS
+    first_day = dt.date(2026, 9, 7)
+    logged_at = factory.LazyAttribute(
+        lambda r: dt.datetime.combine(r.first_day, dt.time(8, 30), r.pupil.school.tz)
+    )
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A penalty case opened on the day after its breach."""
+
+    class Meta:
+        model = Case
+
+    pupil = factory.SubFactory(PupilFactory)
+    school = factory.LazyAttribute(lambda c: c.pupil.school)
+    breach_date = dt.date(2026, 11, 19)
+    opened_on = factory.LazyAttribute(lambda c: c.breach_date + dt.timedelta(days=1))
+    window_start = dt.date(2026, 9, 14)
+    window_end = factory.LazyAttribute(lambda c: c.breach_date)
+    sessions_counted = 10
 
 
 @transaction.atomic

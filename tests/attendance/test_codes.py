@@ -76,3 +76,16 @@ def test_possible_sessions_exclude_not_possible_codes():
 def test_an_unknown_code_is_an_error():
     with pytest.raises(ValueError, match="not an attendance code"):
         codes.get("A")
+
+
+def test_the_head_decides_a_definitive_reason_never_n_or_an_attendance_code():
+    authorised = {"I", "M", "R", "C", "C1", "J1", "S", "T", "E", "C2"}
+    assert set(codes.decision_codes(Category.AUTHORISED)) == authorised
+    assert set(codes.decision_codes()) == authorised | {"G", "O", "U"}
+
+
+def test_leave_of_absence_is_the_regulations_leave_codes():
+    assert set(codes.leave_codes()) == {"C", "C1", "C2", "J1", "M", "S"}
+    assert codes.LEAVE_GRANTED in codes.leave_codes()
+    assert codes.get(codes.HOLIDAY_NOT_GRANTED).counts_toward_threshold
+    assert codes.get(codes.OTHER_UNAUTHORISED).category is Category.UNAUTHORISED

@@ -2,14 +2,13 @@
 database (django-pghistory triggers) with who made them, and the
 application cannot rewrite it."""
 
-import datetime as dt
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from attendance.models import Pupil
 from penalties.models import Case
+from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +23,7 @@ def test_a_pupils_change_keeps_the_record_before_it(cast):
 
 
 def test_a_change_through_a_page_records_who_made_it(client, cast):
-    case = Case.objects.create(
-        pupil=cast.poppy,
-        school=cast.school,
-        opened_on=dt.date(2026, 11, 20),
-        breach_date=dt.date(2026, 11, 19),
-        window_start=dt.date(2026, 9, 14),
-        window_end=dt.date(2026, 11, 19),
-        sessions_counted=10,
-    )
+    case = CaseFactory(pupil=cast.poppy)
     client.force_login(cast.arthur)
     response = client.post(
         reverse("case_detail", args=[case.id]), {"action": "support", "notes": "Breakfast club"}

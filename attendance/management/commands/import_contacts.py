@@ -1,22 +1,15 @@
 from pathlib import Path
-
-from django.core.management.base import BaseCommand
+from typing import Any
 
 from attendance import imports
-from attendance.command_input import read_file, school_from
+from attendance.command_input import ImportCommand
+from attendance.models import School
 
-from .import_pupils import report
 
-
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import contacts from a CSV file (see README). Any bad row rejects the whole file."
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--school", help="the school's URN (needed only with several schools)")
-
-    def handle(self, *args, file: Path, school: str | None, **options):
-        the_school = school_from(school)
-        data = read_file(file)
-        result = imports.import_contacts(the_school, data)
-        report(self, result, file)
+    def import_file(
+        self, school: School, data: bytes, file: Path, **options: Any
+    ) -> imports.ImportResult:
+        return imports.import_contacts(school, data)
