@@ -19,8 +19,11 @@ _started: dict[str, float] = {}
 @signals.task_prerun.connect
 def _task_started(task_id=None, task=None, args=None, **kwargs) -> None:
     _started[task_id] = time.monotonic()
+    # "args" is a LogRecord attribute of its own: an extra by that name
+    # makes logging refuse the line.
     log.info(
-        "task started", extra={"task": task.name, "task_id": task_id, "args": list(args or ())}
+        "task started",
+        extra={"task": task.name, "task_id": task_id, "task_args": list(args or ())},
     )
 
 

@@ -52,15 +52,22 @@ def run_import(task, school_id: int, user_id: int, stored: str, file_name: str) 
 
 def job_status(job_id: str, user: User) -> dict | None:
     """What the progress page shows; None for another user's job (or none)."""
-    job = AsyncResult(job_id)
-    info = job.info if isinstance(job.info, dict) else {}
-    if job.state == "PENDING":
+    # One read of the backend: AsyncResult.state and .info each read it
+    # afresh, so a job moving on between the two looked like another user's.
+    meta = AsyncResult(job_id).backend.get_task_meta(job_id)
+    state, result = meta["status"], meta.get("result")
+    info = result if isinstance(result, dict) else {}
+    if state == "PENDING":
         # Queued, or unknown: the id is a random UUID only its uploader saw.
         return {"state": "queued", "done": 0, "total": 0}
+    if state in ("FAILURE", "REVOKED"):
+        # The result is the error, without the uploader's id; the message
+        # says nothing about the file, and the id is a random UUID.
+        return {"state": "failed", "errors": ["The import failed; nothing has changed."]}
     if info.get("user_id") != user.pk:
         return None
-    if job.state == "PROGRESS":
+    if state == "PROGRESS":
         return {"state": "running", "done": info["done"], "total": info["total"]}
-    if job.state == "SUCCESS":
+    if state == "SUCCESS":
         return {"state": "done", **{k: v for k, v in info.items() if k != "user_id"}}
     return {"state": "failed", "errors": ["The import failed; nothing has changed."]}

@@ -93,11 +93,13 @@ def test_every_task_is_logged_with_its_result_and_time(caplog):
     from config.celery import app
 
     @app.task(name="tests.operations.count_to_three")
-    def count_to_three():
+    def count_to_three(school_id):
         return 3
 
     with caplog.at_level(logging.INFO, logger="rollcall.tasks"):
-        assert count_to_three.apply().get() == 3
+        assert count_to_three.apply(args=[7]).get() == 3
+    started = [r for r in caplog.records if r.getMessage() == "task started"]
+    assert started[0].task_args == [7]
     finished = [r for r in caplog.records if r.getMessage() == "task finished"]
     assert finished[0].task == "tests.operations.count_to_three" and finished[0].result == 3
     assert finished[0].seconds is not None

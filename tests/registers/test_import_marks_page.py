@@ -80,3 +80,16 @@ def test_another_user_cannot_follow_the_job(client, cast, worker):
 def test_roles_without_the_import_permission_get_403(client, cast, role):
     client.force_login(cast.by_role()[role])
     assert upload(client, "upn,date,session,code\n").status_code == 403
+
+
+def test_a_job_that_failed_says_so_instead_of_not_found(client, cast):
+    import uuid
+
+    from config.celery import app
+
+    job_id = str(uuid.uuid4())
+    app.backend.mark_as_failure(job_id, RuntimeError("the worker lost its database"))
+    client.force_login(cast.olive)
+    url = reverse("import_marks_progress", args=[job_id])
+    status = client.get(url, headers={"Accept": "application/json"}).json()
+    assert status == {"state": "failed", "errors": ["The import failed; nothing has changed."]}
