@@ -35,7 +35,7 @@ def calling_list(request):
     if request.method == "POST" and request.POST.get("action") == "refer":
         # A page open from before the referral had its own step: confirm there.
         pupil = require_pupil(request, request.POST.get("pupil"))
-        return redirect("cme_referral", pupil.id)
+        return redirect("absences:cme_referral", pupil.id)
     if request.method == "POST":
         pupil = require_pupil(request, request.POST.get("pupil"))
         contacts = Contact.objects.filter(pupil_links__pupil=pupil)
@@ -60,7 +60,7 @@ def calling_list(request):
                 messages.success(
                     request, f"Call to {data['contact'].name} recorded for {pupil.name}."
                 )
-                return redirect("calling_list")
+                return redirect("absences:calling_list")
         else:
             error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
     rows = selectors.calling_list(school, today)
@@ -119,7 +119,7 @@ def cme_referral(request, pupil_id: int):
                 messages.info(
                     request, f"A CME referral for {pupil.name} is already on the task list."
                 )
-            return redirect("calling_list")
+            return redirect("absences:calling_list")
     return render(
         request,
         "absences/cme_referral.html",
@@ -157,7 +157,7 @@ def tasks(request):
             messages.error(request, str(exc))
         else:
             messages.success(request, f"Done: {task.get_kind_display()} for {task.pupil.name}.")
-        return redirect("follow_up_tasks")
+        return redirect("absences:follow_up_tasks")
     today = timezone.localdate(now, school.tz)
     return render(
         request, "absences/tasks.html", {"tasks": selectors.open_tasks(school), "today": today}

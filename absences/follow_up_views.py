@@ -45,7 +45,7 @@ def unexplained_follow_up(request):
             messages.success(
                 request, f"Recorded O (no reason given) for {n} session{'s' if n != 1 else ''}."
             )
-            return redirect("unexplained_follow_up")
+            return redirect("absences:unexplained_follow_up")
     marks = list(follow_up.unexplained_to_follow_up(school, today))
     ticked = set(request.POST.getlist("mark")) if error else set()
     for mark in marks:

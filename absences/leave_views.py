@@ -61,7 +61,7 @@ def leave_new(request, pupil_id: int):
             messages.success(
                 request, "Leave request recorded; it is waiting for the head's decision."
             )
-            return redirect("leave_detail", made.id)
+            return redirect("absences:leave_detail", made.id)
     return render(
         request,
         "absences/leave_form.html",
@@ -101,13 +101,13 @@ def leave_detail(request, request_id: int):
             else:
                 to = ", ".join(sent) if sent else "nobody (no email address): print the letter"
                 messages.success(request, f"Decision recorded; the letter was emailed to {to}.")
-                return redirect("leave_detail", asked.id)
+                return redirect("absences:leave_detail", asked.id)
     elif request.method == "POST" and request.POST.get("action") == "holiday_taken_by":
         leave.record_holiday_taken_by(asked, request.POST.getlist("contacts"))
         messages.success(
             request, f"Recorded which parent(s) took {asked.pupil.first_name} out of school."
         )
-        return redirect("leave_detail", asked.id)
+        return redirect("absences:leave_detail", asked.id)
     parents = [
         link
         for link in asked.pupil.contact_links.select_related("contact")

@@ -140,4 +140,4 @@ def parent_leave(request, token: str):
 
 
 def parent_redirect(request, token: str):
-    return redirect("parent_home", token)
+    return redirect("parents:parent_home", token)

@@ -36,7 +36,7 @@ def part_time_new(request, pupil_id: int):
             messages.success(
                 request, "Part-time timetable recorded; LA notification tasks created."
             )
-            return redirect("pupil_absences", pupil.id)
+            return redirect("absences:pupil_absences", pupil.id)
     return render(
         request,
         "absences/simple_form.html",
@@ -63,7 +63,7 @@ def deletion_new(request, pupil_id: int):
                 f"{pupil.name} comes off roll on {form.cleaned_data['date']:%-d %B %Y}; "
                 "the LA notification is on the task list.",
             )
-            return redirect("pupil_absences", pupil.id)
+            return redirect("absences:pupil_absences", pupil.id)
     return render(
         request,
         "absences/simple_form.html",
@@ -101,22 +101,24 @@ def parent_link(request, pupil_id: int, contact_id: int):
     if request.POST.get("action") == "revoke":
         count = parent_links.revoke_parent_links(contact, now)
         messages.success(request, f"{count} link(s) for {contact.name} no longer work.")
-        return redirect("pupil_absences", pupil.id)
+        return redirect("absences:pupil_absences", pupil.id)
     try:
         parent_links.email_parent_link(
             contact,
             pupil,
             by=request.user,
             now=now,
-            url_for=lambda token: request.build_absolute_uri(reverse("parent_home", args=[token])),
+            url_for=lambda token: request.build_absolute_uri(
+                reverse("parents:parent_home", args=[token])
+            ),
         )
     except RuleError as exc:
         messages.error(request, str(exc))
-        return redirect("pupil_absences", pupil.id)
+        return redirect("absences:pupil_absences", pupil.id)
     except messaging.DeliveryError as exc:
         messages.error(request, f"The email could not be sent: {exc}")
     else:
         messages.success(request, f"Personal link emailed to {contact.email}.")
     # A link was made, sent or not: the record says who made one for whom.
     view_log.looked(request, view_log.What.PARENT_LINK, pupil=pupil, detail=f"to {contact.name}")
-    return redirect("pupil_absences", pupil.id)
+    return redirect("absences:pupil_absences", pupil.id)

@@ -72,7 +72,7 @@ def log_report(request):
                     f"Absence logged for {pupil.name}: {report.get_reason_display().lower()}, "
                     f"code {services.report_code(report)} {status}.",
                 )
-                return redirect("log_report")
+                return redirect("absences:log_report")
     query = search_text(request)
     matches = core.search_pupils(school, today, query)[:15] if query and not pupil else []
     return render(

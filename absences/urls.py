@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import calling_views, follow_up_views, leave_views, pupil_views, report_views
 
+app_name = "absences"
+
 urlpatterns = [
     path("report/", report_views.log_report, name="log_report"),
     path("queue/", report_views.authorisation_queue, name="authorisation_queue"),

@@ -109,7 +109,7 @@ def new_year_calendar(request):
                 errors = exc.messages
             else:
                 messages.success(request, f"The calendar of {year.name} is saved.")
-                return redirect("new_year")
+                return redirect("attendance:new_year")
         status = 400
     return render(
         request,
@@ -133,13 +133,13 @@ def _plan(from_year) -> rollover.Plan:
 def _not_ready(request, from_year, to_year):
     if from_year is None:
         messages.error(request, "There is no school year to roll forward.")
-        return redirect("new_year")
+        return redirect("attendance:new_year")
     if to_year is None:
         messages.error(request, f"Create the calendar of the year after {from_year.name} first.")
-        return redirect("new_year_calendar")
+        return redirect("attendance:new_year_calendar")
     if YearRollover.objects.filter(from_year=from_year, confirmed_at__isnull=False).exists():
         messages.info(request, f"{from_year.name} has already been rolled forward.")
-        return redirect("new_year")
+        return redirect("attendance:new_year")
     return None
 
 
@@ -192,7 +192,7 @@ def new_year_classes(request):
             errors.append("Next year needs at least one class.")
         if not errors:
             rollover.save_plan(from_year, plan, by=request.user, now=timezone.now())
-            return redirect("new_year_pupils")
+            return redirect("attendance:new_year_pupils")
     return render(
         request,
         "attendance/new_year_classes.html",
@@ -228,7 +228,7 @@ def new_year_pupils(request):
         errors = [e for e in preview.errors if "rolled forward on" not in e]
         if not errors:
             rollover.save_plan(from_year, plan, by=request.user, now=timezone.now())
-            return redirect("new_year_preview")
+            return redirect("attendance:new_year_preview")
     counts = {g.id: g.pupils.filter(leaving_date__isnull=True).count() for g, _ in sources}
     return render(
         request,
@@ -270,10 +270,10 @@ def new_year_preview(request):
                 errors = exc.messages
             else:
                 messages.success(request, f"Rolled forward: {done.summary}")
-                return redirect("new_year")
+                return redirect("attendance:new_year")
         else:
             messages.info(request, "The changes to the split classes are kept.")
-            return redirect("new_year_preview")
+            return redirect("attendance:new_year_preview")
     preview = rollover.preview_rollover(from_year, plan)
     return render(
         request,
@@ -358,7 +358,7 @@ def staff_new(request):
                 f"{user.display_name()} can now sign in as {user.username} "
                 f"({data['role']}{where}).",
             )
-            return redirect("staff_list")
+            return redirect("attendance:staff_list")
     return render(
         request,
         "attendance/staff_new.html",

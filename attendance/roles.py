@@ -92,12 +92,12 @@ ADMIN_SITE_PERMISSIONS = [
 
 # Where each role lands after signing in, first match wins.
 LANDING_ORDER = [
-    (Role.ADMIN, "setup"),
-    (Role.HEAD, "authorisation_queue"),
-    (Role.ATTENDANCE_OFFICER, "officer_list"),
-    (Role.OFFICE, "late_book"),
-    (Role.TEACHER, "my_registers"),
-    (Role.GOVERNOR, "governors"),
+    (Role.ADMIN, "attendance:setup"),
+    (Role.HEAD, "absences:authorisation_queue"),
+    (Role.ATTENDANCE_OFFICER, "penalties:officer_list"),
+    (Role.OFFICE, "registers:late_book"),
+    (Role.TEACHER, "registers:my_registers"),
+    (Role.GOVERNOR, "reporting:governors"),
 ]
 
 

@@ -100,7 +100,7 @@ def setup(request):
             )
             if result.ignored:
                 messages.info(request, result.ignored_notice())
-            return redirect("setup")
+            return redirect("attendance:setup")
     return render(
         request,
         "attendance/setup.html",
@@ -156,7 +156,7 @@ def sign_ins(request):
                 f"{colleague.display_name()}'s second factor is reset: they set up a new "
                 "authenticator app at their next sign-in.",
             )
-        return redirect("sign_ins")
+        return redirect("attendance:sign_ins")
     if request.method == "POST":
         kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
         if kind in ("account", "address") and value and "\x00" not in value:
@@ -168,7 +168,7 @@ def sign_ins(request):
             )
         else:
             messages.error(request, "Choose an account or address to unlock.")
-        return redirect("sign_ins")
+        return redirect("attendance:sign_ins")
     others = set(
         User.objects.exclude(school=school).exclude(school=None).values_list("username", flat=True)
     )

@@ -14,5 +14,6 @@ urlpatterns = [
     path("p/", include("absences.parent_urls")),
     path("", include("reporting.urls")),
     path("", include("registers.ctf_urls")),
+    path("", include("attendance.account_urls")),
     path("", include("attendance.urls")),
 ]

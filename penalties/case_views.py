@@ -71,7 +71,7 @@ def _act(request, case: Case, today: dt.date, form, step) -> HttpResponse:
             error = str(exc)
         else:
             messages.success(request, "Saved.")
-            return redirect("case_detail", case.id)
+            return redirect("penalties:case_detail", case.id)
     case.refresh_from_db()
     return _case_page(request, case, today, error=error)
 

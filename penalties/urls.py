@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import case_views, views
 
+app_name = "penalties"
+
 urlpatterns = [
     path("", views.officer_list, name="officer_list"),
     path("check/", views.run_check, name="run_threshold_check"),

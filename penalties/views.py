@@ -53,7 +53,7 @@ def run_check(request):
     messages.success(
         request, f"Threshold check: {len(run.opened)} new case(s), {len(run.voided)} withdrawn."
     )
-    return redirect("officer_list")
+    return redirect("penalties:officer_list")
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,7 +76,7 @@ def case_file(request, pupil_id: int):
             form.save(commit=False), pupil=pupil, by=request.user, now=now
         )
         messages.success(request, "Added to the case file.")
-        return redirect("case_file", pupil.id)
+        return redirect("penalties:case_file", pupil.id)
     if (
         request.method == "POST"
         and request.POST.get("action") == "letter"
@@ -95,7 +95,7 @@ def case_file(request, pupil_id: int):
             year_start=year.start_date,
         )
         messages.success(request, "Letter made and kept in the case file.")
-        return redirect("case_file", pupil.id)
+        return redirect("penalties:case_file", pupil.id)
     outlook = outlooks(school, year, today, [pupil])[0]
     return render(
         request,
@@ -153,7 +153,7 @@ def letter_templates(request, kind: str | None = None):
     if request.method == "POST" and form is not None and form.is_valid():
         form.save()
         messages.success(request, f"{current.get_kind_display()} letter saved.")
-        return redirect("letter_templates")
+        return redirect("penalties:letter_templates")
     return render(
         request,
         "penalties/letter_templates.html",

@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import ctf_views
 
+app_name = "ctf"
+
 urlpatterns = [
     path("setup/ctf/", ctf_views.ctf_import, name="ctf_import"),
     path("pupils/<int:pupil_id>/ctf.xml", ctf_views.ctf_export, name="ctf_export"),

@@ -29,7 +29,7 @@ def ctf_import(request):
         held = request.session.pop(SESSION_KEY, None)
         if not held:
             messages.error(request, "Upload the file again: the preview has expired.")
-            return redirect("ctf_import")
+            return redirect("ctf:ctf_import")
         result = ctf_services.import_ctf(
             school,
             ctf.parse_ctf(base64.b64decode(held["data"])),
@@ -42,7 +42,7 @@ def ctf_import(request):
                 request,
                 f"CTF imported: {result.created} pupils created, {result.updated} updated.",
             )
-            return redirect("setup")
+            return redirect("attendance:setup")
         # The roll changed between preview and confirm: show why.
         return render(
             request,
@@ -85,7 +85,7 @@ def ctf_export(request, pupil_id: int):
         messages.error(
             request, "A CTF is sent for a pupil who is leaving: set the leaving date first."
         )
-        return redirect("pupil_detail", pupil.id)
+        return redirect("attendance:pupil_detail", pupil.id)
     school = pupil.school
     form = CTFDestinationForm(request.GET)
     if not school.dfe_number or not form.is_valid():
@@ -95,7 +95,7 @@ def ctf_export(request, pupil_id: int):
             if not school.dfe_number
             else " ".join(str(e) for errors in form.errors.values() for e in errors),
         )
-        return redirect("pupil_detail", pupil.id)
+        return redirect("attendance:pupil_detail", pupil.id)
     data = form.cleaned_data
     dest = (
         ctf.CTFSchool(la=data["dest_la"], estab=data["dest_estab"])

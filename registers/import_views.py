@@ -23,7 +23,7 @@ def import_marks(request):
         return render(request, "registers/import_marks.html", {"form": form}, status=400)
     upload = form.cleaned_data["file"]
     job_id = start_import(school, request.user, upload.read(), upload.name)
-    return redirect("import_marks_progress", job_id=job_id)
+    return redirect("registers:import_marks_progress", job_id=job_id)
 
 
 @require_GET

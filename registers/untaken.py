@@ -222,7 +222,7 @@ def _send_reminder(register_id: int, now: dt.datetime) -> int:
         return 0
     closes = register_closes(register).astimezone(school.tz)
     link = settings.SITE_URL.rstrip("/") + reverse(
-        "register", args=[register.group_id, register.date.isoformat(), register.session]
+        "registers:register", args=[register.group_id, register.date.isoformat(), register.session]
     )
     sent = 0
     for teacher in register.group.teachers.exclude(email=""):

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import import_views, untaken_views, views
 
+app_name = "registers"
+
 urlpatterns = [
     path("", views.my_registers, name="my_registers"),
     path("close/", views.close_now, name="close_registers"),

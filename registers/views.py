@@ -132,7 +132,7 @@ def register_page(request, group_id: int, day: str, session: str):
                 # register.js forgets the marks it kept in the browser on seeing it.
                 messages.success(request, text, extra_tags="register-saved")
                 if as_teacher:
-                    return redirect("my_registers")
+                    return redirect("registers:my_registers")
                 return redirect(request.path)
     sheet = selectors.register_sheet(group, date, session, now)
     status = 200
@@ -194,7 +194,7 @@ def late_book(request):
             try:
                 text = _record_movement(request, school, pupil, action, form.cleaned_data, now)
                 messages.success(request, text)
-                return redirect("late_book")
+                return redirect("registers:late_book")
             except services.MarkError as exc:
                 error = str(exc)
         else:
@@ -313,7 +313,7 @@ def mark_detail(request, pupil_id: int, day: str, session: str):
                 seen_version=form.cleaned_data["seen_version"],
             )
             messages.success(request, "Mark amended. The original is kept in the history below.")
-            return redirect(reverse("mark_detail", args=[pupil.id, day, session]))
+            return redirect(reverse("registers:mark_detail", args=[pupil.id, day, session]))
         except services.MarkError as exc:
             form.add_error(None, str(exc))
     return render(
@@ -337,4 +337,4 @@ def close_now(request):
     authorizers.require_perm(request.user, "attendance.amend_marks")
     written = services.close_due_registers(authorizers.require_school(request.user), timezone.now())
     messages.success(request, f"Registers closed; {written} pupils marked N (no reason yet).")
-    return redirect("my_registers")
+    return redirect("registers:my_registers")

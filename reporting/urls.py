@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import census_views, views
 
+app_name = "reporting"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("governors/", views.governors, name="governors"),

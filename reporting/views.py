@@ -183,7 +183,7 @@ def marks_export_old_address(request):
     """The first address of the export (?from=&to=), kept for scripts that use it."""
     query = QueryDict(mutable=True)
     query.update({"start": request.GET.get("from", ""), "end": request.GET.get("to", "")})
-    return redirect(f"{reverse('marks_export')}?{query.urlencode()}", permanent=True)
+    return redirect(f"{reverse('reporting:marks_export')}?{query.urlencode()}", permanent=True)
 
 
 # Celebration ------------------------------------------------------------------

@@ -61,7 +61,9 @@ def test_no_malformed_value_makes_a_server_error(cast, world, time_machine):  # 
             requests += 1
             # /healthz answers 503 when the system is not healthy (in this
             # world no worker has sent a heartbeat): its answer, not a fault.
-            unhealthy = row.name == "healthz" and response["Content-Type"] == "application/json"
+            unhealthy = (
+                row.name == "reporting:healthz" and response["Content-Type"] == "application/json"
+            )
             if response.status_code >= 500 and not unhealthy:
                 errors.append(f"{row} as {who or 'parent'} with {value[:12]!r}")
     assert not errors, "\n".join(errors)

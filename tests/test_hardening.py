@@ -21,8 +21,8 @@ def test_every_page_forbids_inline_script_and_caching(client, cast):
     client.force_login(cast.helen)
     for url in [
         "/login/",
-        reverse("authorisation_queue"),
-        reverse("pupil_detail", args=[cast.poppy.id]),
+        reverse("absences:authorisation_queue"),
+        reverse("attendance:pupil_detail", args=[cast.poppy.id]),
     ]:
         response = client.get(url)
         policy = response["Content-Security-Policy"]
@@ -34,7 +34,7 @@ def test_every_page_forbids_inline_script_and_caching(client, cast):
 
 def test_downloads_with_pupils_are_not_cached(client, cast):
     client.force_login(cast.helen)
-    response = client.get(reverse("marks_export"))
+    response = client.get(reverse("reporting:marks_export"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
 
@@ -42,23 +42,25 @@ def test_downloads_with_pupils_are_not_cached(client, cast):
 def test_staff_are_signed_out_after_half_an_hour_without_a_request(client, cast, time_machine):
     time_machine.move_to(london(8, 50))
     client.force_login(cast.alice)
-    assert client.get(reverse("my_registers")).status_code == 200
+    assert client.get(reverse("registers:my_registers")).status_code == 200
     time_machine.move_to(london(9, 15))  # 25 minutes: still signed in
-    assert client.get(reverse("my_registers")).status_code == 200
+    assert client.get(reverse("registers:my_registers")).status_code == 200
     time_machine.move_to(london(9, 46))  # 31 minutes since the last request
-    response = client.post(reverse("register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"]))
+    response = client.post(
+        reverse("registers:register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"])
+    )
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
     page = client.get(response["Location"]).content.decode()
     assert "signed out after 30 minutes" in page and "was not saved" in page
     assert not Mark.objects.exists()
     # Signed out for good: the next page asks for the password again.
-    assert client.get(reverse("my_registers"))["Location"].startswith("/login/")
+    assert client.get(reverse("registers:my_registers"))["Location"].startswith("/login/")
 
 
 def test_a_body_past_the_limit_is_refused_before_it_is_read(client, cast, settings):
     settings.MAX_REQUEST_BYTES = 1024
     client.force_login(cast.olive)
-    response = client.post(reverse("log_report"), {"notes": "x" * 5000})
+    response = client.post(reverse("absences:log_report"), {"notes": "x" * 5000})
     assert response.status_code == 413
     assert "Nothing was saved" in response.content.decode()
 
@@ -75,7 +77,7 @@ def test_the_amendment_page_refuses_a_future_mark_with_a_message(client, cast, t
     client.force_login(cast.helen)
     tomorrow = (DAY + dt.timedelta(days=1)).isoformat()
     response = client.post(
-        reverse("mark_detail", args=[cast.poppy.id, tomorrow, "AM"]),
+        reverse("registers:mark_detail", args=[cast.poppy.id, tomorrow, "AM"]),
         {"code": "I", "reason": "Mum phoned ahead"},
     )
     assert response.status_code in (400, 404)
@@ -88,7 +90,7 @@ def test_a_register_form_that_cannot_be_read_saves_nothing_and_says_so(
 ):
     time_machine.move_to(london(8, 55))
     client.force_login(cast.alice)
-    url = reverse("register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"])
+    url = reverse("registers:register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"])
     response = client.post(url, {f"code_{cast.poppy.id}": "/", key: "/"})
     assert response.status_code == 400
     text = response.content.decode()
@@ -98,7 +100,7 @@ def test_a_register_form_that_cannot_be_read_saves_nothing_and_says_so(
 
 def test_a_nul_in_a_search_box_finds_nothing_rather_than_failing(client, cast):
     client.force_login(cast.olive)
-    for name in ("late_book", "log_report"):
+    for name in ("registers:late_book", "absences:log_report"):
         response = client.get(reverse(name), {"q": "Pop\x00py"})
         assert response.status_code == 200
 

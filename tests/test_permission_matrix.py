@@ -148,23 +148,26 @@ def notice(w: World) -> dict:
 
 
 ROWS: list[Row] = [
-    *view("home", ALL_SIGNED_IN - {"no role"}),
-    *view("my_registers", REGISTERS | {"other teacher"}),
-    *view("close_registers", NOBODY, OFFICE_WORK),
-    *view("late_book", OFFICE_WORK, OFFICE_WORK),
+    *view("attendance:home", ALL_SIGNED_IN - {"no role"}),
+    *view("registers:my_registers", REGISTERS | {"other teacher"}),
+    *view("registers:close_registers", NOBODY, OFFICE_WORK),
+    *view("registers:late_book", OFFICE_WORK, OFFICE_WORK),
     *view(
-        "register", REGISTERS, REGISTERS, args=lambda w: [w.cast.hawthorn.id, DAY.isoformat(), "AM"]
+        "registers:register",
+        REGISTERS,
+        REGISTERS,
+        args=lambda w: [w.cast.hawthorn.id, DAY.isoformat(), "AM"],
     ),
-    *view("pupil_attendance", STAFF | TEACHER, args=poppy),
+    *view("registers:pupil_attendance", STAFF | TEACHER, args=poppy),
     *view(
-        "mark_detail",
+        "registers:mark_detail",
         OFFICE_WORK,
         OFFICE_WORK,
         args=lambda w: [w.poppy.id, DAY.isoformat(), "AM"],
     ),
-    *view("log_report", OFFICE_WORK, OFFICE_WORK),
+    *view("absences:log_report", OFFICE_WORK, OFFICE_WORK),
     *view(
-        "authorisation_queue",
+        "absences:authorisation_queue",
         HEAD,
         posts=[
             (lambda w: {"report": w.report.id}, HEAD),
@@ -172,23 +175,27 @@ ROWS: list[Row] = [
         ],
     ),
     *view(
-        "calling_list",
+        "absences:calling_list",
         OFFICE_WORK,
         posts=[
             (lambda w: {"pupil": w.poppy.id}, OFFICE_WORK),
             (lambda w: {"action": "refer", "pupil": w.poppy.id}, OFFICE_WORK),
         ],
     ),
-    *view("cme_referral", OFFICE_WORK, OFFICE_WORK, args=poppy),
-    *view("outbox", OFFICE_WORK),
-    *view("untaken_registers", OFFICE_WORK),
-    *view("unexplained_follow_up", OFFICE_WORK, OFFICE_WORK),
-    *view("follow_up_tasks", OFFICE_WORK, posts=[(lambda w: {"task": w.task.id}, OFFICE_WORK)]),
-    *view("task_letter", OFFICE_WORK, args=lambda w: [w.task.id]),
-    *view("evidence_file", OFFICE_WORK, args=lambda w: [w.evidence.id]),
-    *view("leave_list", OFFICE_WORK),
+    *view("absences:cme_referral", OFFICE_WORK, OFFICE_WORK, args=poppy),
+    *view("absences:outbox", OFFICE_WORK),
+    *view("registers:untaken_registers", OFFICE_WORK),
+    *view("absences:unexplained_follow_up", OFFICE_WORK, OFFICE_WORK),
     *view(
-        "leave_detail",
+        "absences:follow_up_tasks",
+        OFFICE_WORK,
+        posts=[(lambda w: {"task": w.task.id}, OFFICE_WORK)],
+    ),
+    *view("absences:task_letter", OFFICE_WORK, args=lambda w: [w.task.id]),
+    *view("absences:evidence_file", OFFICE_WORK, args=lambda w: [w.evidence.id]),
+    *view("absences:leave_list", OFFICE_WORK),
+    *view(
+        "absences:leave_detail",
         OFFICE_WORK,
         args=lambda w: [w.leave.id],
         posts=[
@@ -196,25 +203,25 @@ ROWS: list[Row] = [
             (lambda w: {"action": "holiday_taken_by"}, OFFICE_WORK),
         ],
     ),
-    *view("leave_letter", OFFICE_WORK, args=lambda w: [w.decided.id]),
-    *view("policy_limits", OFFICE_WORK),
-    *view("pupil_absences", OFFICE_WORK, args=poppy),
-    *view("leave_new", OFFICE_WORK, OFFICE_WORK, args=poppy),
-    *view("part_time_new", OFFICE_WORK, OFFICE_WORK, args=poppy),
-    *view("deletion_new", OFFICE_WORK, OFFICE_WORK, args=poppy),
+    *view("absences:leave_letter", OFFICE_WORK, args=lambda w: [w.decided.id]),
+    *view("absences:policy_limits", OFFICE_WORK),
+    *view("absences:pupil_absences", OFFICE_WORK, args=poppy),
+    *view("absences:leave_new", OFFICE_WORK, OFFICE_WORK, args=poppy),
+    *view("absences:part_time_new", OFFICE_WORK, OFFICE_WORK, args=poppy),
+    *view("absences:deletion_new", OFFICE_WORK, OFFICE_WORK, args=poppy),
     *view(
-        "parent_link",
+        "absences:parent_link",
         NOBODY,
         args=lambda w: [w.poppy.id, w.parent.id],
         posts=[(lambda w: {}, OFFICE_WORK), (lambda w: {"action": "revoke"}, OFFICE_WORK)],
     ),
-    *view("officer_list", ESCALATION),
-    *view("run_threshold_check", NOBODY, ESCALATION),
-    *view("weekly_review", ESCALATION),
+    *view("penalties:officer_list", ESCALATION),
+    *view("penalties:run_threshold_check", NOBODY, ESCALATION),
+    *view("penalties:weekly_review", ESCALATION),
     # A page open from before each action had its own address posts the
     # action's name to the case page.
     *view(
-        "case_detail",
+        "penalties:case_detail",
         ESCALATION,
         args=case,
         posts=[
@@ -228,25 +235,25 @@ ROWS: list[Row] = [
         ],
     ),
     # Each action on a case at its own address.
-    *view("case_support", NOBODY, ESCALATION, args=case),
-    *view("case_notice_to_improve", NOBODY, ESCALATION, args=case),
-    *view("case_referral", NOBODY, ESCALATION, args=case),
+    *view("penalties:case_support", NOBODY, ESCALATION, args=case),
+    *view("penalties:case_notice_to_improve", NOBODY, ESCALATION, args=case),
+    *view("penalties:case_referral", NOBODY, ESCALATION, args=case),
     *view(
-        "case_penalty_notice",
+        "penalties:case_penalty_notice",
         NOBODY,
         args=case,
         posts=[(lambda w: {"parent": w.parent.id}, ESCALATION)],
     ),
-    *view("notice_paid", NOBODY, args=case, posts=[(notice, ESCALATION)]),
-    *view("notice_unpaid", NOBODY, args=case, posts=[(notice, ESCALATION)]),
-    *view("notice_withdrawn", NOBODY, args=case, posts=[(notice, ESCALATION)]),
-    *view("case_prosecution", NOBODY, ESCALATION, args=case),
-    *view("case_close", NOBODY, ESCALATION, args=case),
-    *view("case_withdraw", NOBODY, ESCALATION, args=case),
-    *view("nti_letter", ESCALATION, args=case),
-    *view("notice_letter", ESCALATION, args=lambda w: [w.case.id, w.notice.id]),
+    *view("penalties:notice_paid", NOBODY, args=case, posts=[(notice, ESCALATION)]),
+    *view("penalties:notice_unpaid", NOBODY, args=case, posts=[(notice, ESCALATION)]),
+    *view("penalties:notice_withdrawn", NOBODY, args=case, posts=[(notice, ESCALATION)]),
+    *view("penalties:case_prosecution", NOBODY, ESCALATION, args=case),
+    *view("penalties:case_close", NOBODY, ESCALATION, args=case),
+    *view("penalties:case_withdraw", NOBODY, ESCALATION, args=case),
+    *view("penalties:nti_letter", ESCALATION, args=case),
+    *view("penalties:notice_letter", ESCALATION, args=lambda w: [w.case.id, w.notice.id]),
     *view(
-        "case_file",
+        "penalties:case_file",
         ESCALATION,
         args=poppy,
         posts=[
@@ -254,56 +261,56 @@ ROWS: list[Row] = [
             (lambda w: {"action": "letter"}, ESCALATION),
         ],
     ),
-    *view("intervention_letter", ESCALATION, args=lambda w: [w.intervention.id]),
-    *view("letter_templates", ESCALATION, ESCALATION),
-    *view("letter_template", ESCALATION, ESCALATION, args=lambda w: ["concern"]),
+    *view("penalties:intervention_letter", ESCALATION, args=lambda w: [w.intervention.id]),
+    *view("penalties:letter_templates", ESCALATION, ESCALATION),
+    *view("penalties:letter_template", ESCALATION, ESCALATION, args=lambda w: ["concern"]),
     # The link is the parent's key: whoever holds it gets in (staff who open a
     # parent's link see what the parent sees); a made-up token gets nowhere.
-    *view("parent_home", HOLDS_LINK, args=link),
-    *view("parent_report", HOLDS_LINK, HOLDS_LINK, args=link),
-    *view("parent_leave", HOLDS_LINK, HOLDS_LINK, args=link),
-    *view("governors", FIGURES),
-    *view("governors_pdf", FIGURES, args=lambda w: ["2026-27-autumn"]),
-    *view("reporting_today", TODAY_PAGE),
-    *view("cohort_pupils", TODAY_PAGE, query="?by=school&value=all"),
-    *view("marks_export", TODAY_PAGE),
+    *view("parents:parent_home", HOLDS_LINK, args=link),
+    *view("parents:parent_report", HOLDS_LINK, HOLDS_LINK, args=link),
+    *view("parents:parent_leave", HOLDS_LINK, HOLDS_LINK, args=link),
+    *view("reporting:governors", FIGURES),
+    *view("reporting:governors_pdf", FIGURES, args=lambda w: ["2026-27-autumn"]),
+    *view("reporting:reporting_today", TODAY_PAGE),
+    *view("reporting:cohort_pupils", TODAY_PAGE, query="?by=school&value=all"),
+    *view("reporting:marks_export", TODAY_PAGE),
     # A redirect to marks_export.
-    *view("marks_export_old_address", ALL_SIGNED_IN, path="/reporting/marks.csv"),
-    *view("census_attendance", TODAY_PAGE),
-    *view("celebration", TODAY_PAGE),
-    *view("certificates", TODAY_PAGE, args=lambda w: ["full"]),
-    *view("my_classes", TEACHER | {"other teacher"}),
-    *view("group_detail", STAFF | TEACHER, args=lambda w: [w.cast.hawthorn.id]),
-    *view("pupil_list", STAFF),
-    *view("pupil_detail", STAFF | TEACHER, args=poppy),
-    *view("setup", IMPORTS, IMPORTS),
-    *view("export_pupils", IMPORTS),
-    *view("import_marks", NOBODY, IMPORTS),
+    *view("reporting:marks_export_old_address", ALL_SIGNED_IN, path="/reporting/marks.csv"),
+    *view("reporting:census_attendance", TODAY_PAGE),
+    *view("reporting:celebration", TODAY_PAGE),
+    *view("reporting:certificates", TODAY_PAGE, args=lambda w: ["full"]),
+    *view("attendance:my_classes", TEACHER | {"other teacher"}),
+    *view("attendance:group_detail", STAFF | TEACHER, args=lambda w: [w.cast.hawthorn.id]),
+    *view("attendance:pupil_list", STAFF),
+    *view("attendance:pupil_detail", STAFF | TEACHER, args=poppy),
+    *view("attendance:setup", IMPORTS, IMPORTS),
+    *view("attendance:export_pupils", IMPORTS),
+    *view("registers:import_marks", NOBODY, IMPORTS),
     # A job nobody started reads as queued (its id is a random UUID).
     *view(
-        "import_marks_progress",
+        "registers:import_marks_progress",
         IMPORTS,
         args=lambda w: ["00000000-0000-4000-8000-000000000000"],
     ),
-    *view("ctf_import", IMPORTS, IMPORTS),
-    *view("ctf_export", IMPORTS, args=poppy),
-    *view("new_year", YEAR_SETUP),
-    *view("new_year_calendar", YEAR_SETUP, YEAR_SETUP),
-    *view("new_year_classes", YEAR_SETUP, YEAR_SETUP),
-    *view("new_year_pupils", YEAR_SETUP, YEAR_SETUP),
-    *view("new_year_preview", YEAR_SETUP, YEAR_SETUP),
-    *view("staff_list", YEAR_SETUP),
-    *view("staff_new", YEAR_SETUP, YEAR_SETUP),
+    *view("ctf:ctf_import", IMPORTS, IMPORTS),
+    *view("ctf:ctf_export", IMPORTS, args=poppy),
+    *view("attendance:new_year", YEAR_SETUP),
+    *view("attendance:new_year_calendar", YEAR_SETUP, YEAR_SETUP),
+    *view("attendance:new_year_classes", YEAR_SETUP, YEAR_SETUP),
+    *view("attendance:new_year_pupils", YEAR_SETUP, YEAR_SETUP),
+    *view("attendance:new_year_preview", YEAR_SETUP, YEAR_SETUP),
+    *view("attendance:staff_list", YEAR_SETUP),
+    *view("attendance:staff_new", YEAR_SETUP, YEAR_SETUP),
     *view(
-        "sign_ins",
+        "attendance:sign_ins",
         UNLOCKS,
         posts=[
             (lambda w: {"kind": "account", "value": "alice"}, UNLOCKS),
             (lambda w: {"action": "reset_second_factor", "username": "bob"}, YEAR_SETUP),
         ],
     ),
-    *view("view_log", {"head", "admin"}),
-    *view("subject_access", {"head", "admin"}, args=poppy),
+    *view("attendance:view_log", {"head", "admin"}),
+    *view("attendance:subject_access", {"head", "admin"}, args=poppy),
     # Everyone signed in changes their own password (no role needed for that).
     *view("password_change", ALL_SIGNED_IN, ALL_SIGNED_IN),
     *view("password_change_done", ALL_SIGNED_IN),
@@ -311,22 +318,22 @@ ROWS: list[Row] = [
     *view("two_factor_setup", ALL_SIGNED_IN, ALL_SIGNED_IN),
     *view("two_factor_backup_codes", NOBODY, ALL_SIGNED_IN),
     # For a load balancer: no sign-in, and no personal data in it.
-    *view("healthz", set(PERSONAS)),
+    *view("reporting:healthz", set(PERSONAS)),
 ]
 
 
 def url_names() -> list[tuple[str, str]]:
     found = []
 
-    def walk(patterns):
+    def walk(patterns, namespace):
         for p in patterns:
             if isinstance(p, URLResolver):
                 if "admin" not in str(p.pattern):
-                    walk(p.url_patterns)
+                    walk(p.url_patterns, f"{p.namespace}:" if p.namespace else namespace)
             else:
-                found.append(p.name or p.callback.__name__)
+                found.append(namespace + (p.name or p.callback.__name__))
 
-    walk(get_resolver().url_patterns)
+    walk(get_resolver().url_patterns, "")
     return found
 
 

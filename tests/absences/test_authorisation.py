@@ -104,11 +104,11 @@ def test_the_queue_lists_reports_and_ns_oldest_first(client, cast, pending, time
     factories.take_registers(cast, DAY)
     close_due_registers(cast.school, london(9, 20))
     client.force_login(cast.helen)
-    page = client.get(reverse("authorisation_queue")).content.decode()
+    page = client.get(reverse("absences:authorisation_queue")).content.decode()
     assert "Illness" in page and "Mia" in page
     assert "Samuel Okafor" in page or "Sam Okafor" in page  # Sam's teacher marked him absent
     response = client.post(
-        reverse("authorisation_queue"),
+        reverse("absences:authorisation_queue"),
         {"row": f"report-{pending.id}", **seen(pending), "decision": "authorise", "code": "I"},
         follow=True,
     )
@@ -118,7 +118,7 @@ def test_the_queue_lists_reports_and_ns_oldest_first(client, cast, pending, time
 @pytest.mark.parametrize("who", ["olive", "alice", "gwen", "arthur"])
 def test_the_queue_is_for_the_head_only(client, cast, who):
     client.force_login(getattr(cast, who))
-    assert client.get(reverse("authorisation_queue")).status_code == 403
+    assert client.get(reverse("absences:authorisation_queue")).status_code == 403
 
 
 def test_a_later_report_never_overrides_the_heads_decision(cast, pending):
@@ -251,7 +251,7 @@ def test_the_head_decides_three_rows_at_once_with_one_reason(client, cast, ivy, 
     time_machine.move_to(london(15))
     client.force_login(cast.helen)
     response = client.post(
-        reverse("authorisation_queue"),
+        reverse("absences:authorisation_queue"),
         {**rows(*three), "decision": "refuse", "code": "", "reason": "No contact after 3 calls"},
         follow=True,
     )
@@ -281,7 +281,7 @@ def test_a_stale_row_refuses_the_whole_batch_naming_the_pupil(client, cast, ivy,
     time_machine.move_to(london(15))
     client.force_login(cast.helen)
     response = client.post(
-        reverse("authorisation_queue"),
+        reverse("absences:authorisation_queue"),
         {**body, "decision": "refuse", "reason": "No contact after 3 calls"},
     )
     assert response.status_code == 400
@@ -296,7 +296,7 @@ def test_rows_suggest_the_reported_reason_and_chase_for_an_n(client, cast, pendi
     close_due_registers(cast.school, london(9, 20))
     time_machine.move_to(london(10))
     client.force_login(cast.helen)
-    page = client.get(reverse("authorisation_queue")).content.decode()
+    page = client.get(reverse("absences:authorisation_queue")).content.decode()
     report_row = page.split(f'name="choice-report-{pending.id}"')[1].split("</select>")[0]
     assert '<option value="I" selected>Authorise: I</option>' in report_row
     sam = Mark.objects.get(pupil=cast.sam)
@@ -312,7 +312,7 @@ def test_each_rows_own_choice_is_used_and_chased_rows_are_left(client, cast, pen
     time_machine.move_to(london(10))
     client.force_login(cast.helen)
     response = client.post(
-        reverse("authorisation_queue"),
+        reverse("absences:authorisation_queue"),
         {
             "row": [f"report-{pending.id}", f"mark-{sam.id}"],
             **seen(pending),
@@ -340,7 +340,7 @@ def test_the_queue_filters_by_day_and_reason(client, cast, pending, time_machine
     factories.take_registers(cast, DAY)  # Sam absent today too
     time_machine.move_to(london(10))
     client.force_login(cast.helen)
-    url = reverse("authorisation_queue")
+    url = reverse("absences:authorisation_queue")
 
     def shown(**filters):
         page = client.get(url, filters).content.decode()
@@ -363,7 +363,7 @@ def test_a_pending_mark_without_a_pending_report_is_in_the_queue(client, cast, t
     )
     time_machine.move_to(london(10))
     client.force_login(cast.helen)
-    page = client.get(reverse("authorisation_queue")).content.decode()
+    page = client.get(reverse("absences:authorisation_queue")).content.decode()
     assert "Sam Okafor" in page and "M, pending a decision" in page
 
 
@@ -403,7 +403,7 @@ def test_the_queue_page_does_not_grow_in_queries_with_its_rows(client, cast, tim
 
     time_machine.move_to(london(10))
     client.force_login(cast.helen)
-    url = reverse("authorisation_queue")
+    url = reverse("absences:authorisation_queue")
     client.get(url)  # the session and permission caches, once
     fill(5)
     with CaptureQueriesContext(connection) as five:

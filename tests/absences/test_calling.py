@@ -132,10 +132,10 @@ def test_the_office_records_a_call_that_explains_the_absence(client, cast, famil
     close(cast)
     time_machine.move_to(london(10, 0))
     client.force_login(cast.olive)
-    page = client.get(reverse("calling_list")).content.decode()
+    page = client.get(reverse("absences:calling_list")).content.decode()
     assert "Poppy Fairweather" in page and "07700 900111" in page
     client.post(
-        reverse("calling_list"),
+        reverse("absences:calling_list"),
         {
             "pupil": cast.poppy.id,
             "contact": family[0].id,
@@ -147,7 +147,7 @@ def test_the_office_records_a_call_that_explains_the_absence(client, cast, famil
     call = ContactAttempt.objects.get(kind="phone_call")
     assert (call.status, call.made_by) == ("answered", cast.olive)
     assert AbsenceReport.objects.get().channel == "call_back"
-    page = client.get(reverse("calling_list")).content.decode()
+    page = client.get(reverse("absences:calling_list")).content.decode()
     assert f'name="pupil" value="{cast.poppy.id}"' not in page  # off the list: explained
 
 
@@ -156,7 +156,7 @@ def test_a_reason_from_an_unanswered_call_is_refused(client, cast, family, time_
     time_machine.move_to(london(10, 0))
     client.force_login(cast.olive)
     response = client.post(
-        reverse("calling_list"),
+        reverse("absences:calling_list"),
         {
             "pupil": cast.poppy.id,
             "contact": family[0].id,
@@ -172,7 +172,7 @@ def test_staff_can_refer_to_the_la_before_the_tenth_day(client, cast, family, ti
     close(cast)
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    url = reverse("cme_referral", args=[cast.poppy.id])
+    url = reverse("absences:cme_referral", args=[cast.poppy.id])
     reason = {"early_reason": "Mum's phone is dead and the family were due to move"}
     client.post(url, reason)
     client.post(url, reason)

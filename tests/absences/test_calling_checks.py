@@ -118,7 +118,7 @@ def test_a_withheld_message_says_so_in_the_outbox(client, cast, family, notify, 
     calling.deliver(attempt.id, london(9, 37))
     time_machine.move_to(london(9, 40))
     client.force_login(cast.olive)
-    page = client.get(reverse("outbox")).content.decode()
+    page = client.get(reverse("absences:outbox")).content.decode()
     assert "Not sent: the mark is now U" in page and "Failed" not in page
 
 

@@ -56,10 +56,10 @@ def test_the_confirmation_page_shows_the_facts_and_creates_nothing(
     a_call(cast, family[0], "no_answer", london(10, 5), notes="Rang twice")
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    calling_page = client.get(reverse("calling_list")).content.decode()
-    assert reverse("cme_referral", args=[cast.poppy.id]) in calling_page
+    calling_page = client.get(reverse("absences:calling_list")).content.decode()
+    assert reverse("absences:cme_referral", args=[cast.poppy.id]) in calling_page
     assert "Refer to the LA early" in calling_page  # 2 of 10 days
-    page = client.get(reverse("cme_referral", args=[cast.poppy.id])).content.decode()
+    page = client.get(reverse("absences:cme_referral", args=[cast.poppy.id])).content.decode()
     assert "2 school days" in page and "Wednesday 25 November 2026" in page
     assert "Hawthorn" in page
     assert "Thu 26 Nov 10:05" in page and "Phone call by staff" in page
@@ -74,12 +74,12 @@ def test_before_the_limit_a_referral_needs_a_reason_which_is_recorded(
     absent_on(cast, [DAY])
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    url = reverse("cme_referral", args=[cast.poppy.id])
+    url = reverse("absences:cme_referral", args=[cast.poppy.id])
     refused = client.post(url, {"early_reason": "  "})
     assert refused.status_code == 400 and "This field is required" in refused.content.decode()
     assert not FollowUpTask.objects.exists()
     done = client.post(url, {"early_reason": "Neighbour says the family have left the country"})
-    assert done.status_code == 302 and done["Location"] == reverse("calling_list")
+    assert done.status_code == 302 and done["Location"] == reverse("absences:calling_list")
     task = FollowUpTask.objects.get(kind="cme")
     assert "Neighbour says the family have left the country" in task.details
     assert "before the school's 10-day limit" in task.details
@@ -92,7 +92,7 @@ def test_at_the_limit_the_referral_needs_only_the_confirmation(client, cast, fam
     a_call(cast, family[0], "message", london(9, 50, days[0]))
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    url = reverse("cme_referral", args=[cast.poppy.id])
+    url = reverse("absences:cme_referral", args=[cast.poppy.id])
     page = client.get(url).content.decode()
     assert "10 school days" in page and 'name="early_reason"' not in page
     assert client.post(url).status_code == 302
@@ -111,7 +111,7 @@ def test_an_explained_absence_is_not_referred(client, cast, family, time_machine
     factories.take_registers(cast, DAY, code="/")
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    url = reverse("cme_referral", args=[cast.poppy.id])
+    url = reverse("absences:cme_referral", args=[cast.poppy.id])
     assert "None today" in client.get(url).content.decode()
     response = client.post(url, {"early_reason": "Worried"})
     assert response.status_code == 400
@@ -123,8 +123,10 @@ def test_the_old_refer_button_only_leads_to_the_confirmation(client, cast, famil
     absent_on(cast, [DAY])
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
-    response = client.post(reverse("calling_list"), {"pupil": cast.poppy.id, "action": "refer"})
-    assert response["Location"] == reverse("cme_referral", args=[cast.poppy.id])
+    response = client.post(
+        reverse("absences:calling_list"), {"pupil": cast.poppy.id, "action": "refer"}
+    )
+    assert response["Location"] == reverse("absences:cme_referral", args=[cast.poppy.id])
     assert not FollowUpTask.objects.exists()
 
 
@@ -133,7 +135,7 @@ def test_it_needs_the_csrf_token(cast, family, time_machine):
     time_machine.move_to(london(11, 0))
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast.olive)
-    url = reverse("cme_referral", args=[cast.poppy.id])
+    url = reverse("absences:cme_referral", args=[cast.poppy.id])
     assert client.post(url, {"early_reason": "Worried"}).status_code == 403
     assert not FollowUpTask.objects.exists()
 
@@ -143,7 +145,7 @@ def test_teachers_governors_and_admin_cannot_refer(client, cast, family, time_ma
     absent_on(cast, [DAY])
     time_machine.move_to(london(11, 0))
     client.force_login(getattr(cast, who))
-    url = reverse("cme_referral", args=[cast.poppy.id])
+    url = reverse("absences:cme_referral", args=[cast.poppy.id])
     assert client.get(url).status_code == 403
     assert client.post(url, {"early_reason": "Worried"}).status_code == 403
     assert not FollowUpTask.objects.exists()

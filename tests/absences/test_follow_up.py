@@ -48,7 +48,7 @@ def test_a_register_nobody_took_is_not_an_absence_to_follow_up(cast):
 def test_the_office_records_o_in_bulk_with_one_reason(client, cast, absent_n):
     marks = [absent_n(cast.poppy, D(2026, 11, d)) for d in (16, 17, 18)]
     client.force_login(cast.olive)
-    url = reverse("unexplained_follow_up")
+    url = reverse("absences:unexplained_follow_up")
     response = client.post(
         url,
         {
@@ -84,7 +84,7 @@ def test_a_bulk_o_needs_a_reason_and_a_changed_mark_stops_the_batch(cast, absent
 
 def test_teachers_cannot_see_the_follow_up_list(client, cast, absent_n):
     client.force_login(cast.alice)
-    assert client.get(reverse("unexplained_follow_up")).status_code == 403
+    assert client.get(reverse("absences:unexplained_follow_up")).status_code == 403
     client.force_login(cast.arthur)
     absent_n(cast.poppy, D(2026, 11, 16))
-    assert cast.poppy.name in client.get(reverse("unexplained_follow_up")).content.decode()
+    assert cast.poppy.name in client.get(reverse("absences:unexplained_follow_up")).content.decode()

@@ -126,7 +126,7 @@ def test_only_the_head_decides(client, cast):
     leave = request_for(cast)
     client.force_login(cast.olive)
     response = client.post(
-        reverse("leave_detail", args=[leave.id]),
+        reverse("absences:leave_detail", args=[leave.id]),
         {"action": "decide", "granted_dates": [MON.isoformat()], "reason": "ok"},
     )
     assert response.status_code == 403
@@ -140,7 +140,7 @@ def test_the_office_records_which_parent_took_the_holiday(client, cast, family):
     )
     client.force_login(cast.olive)
     client.post(
-        reverse("leave_detail", args=[leave.id]),
+        reverse("absences:leave_detail", args=[leave.id]),
         {"action": "holiday_taken_by", "contacts": [family[0].id]},
     )
     assert list(leave.holiday_taken_by.all()) == [family[0]]
@@ -198,7 +198,7 @@ def test_a_request_recorded_once_the_absence_began_cannot_be_granted_even_for_la
     leave.refresh_from_db()
     assert leave.status == LeaveRequest.Status.PENDING and not leave.granted_dates
     client.force_login(cast.helen)
-    page = client.get(reverse("leave_detail", args=[leave.id])).content.decode()
+    page = client.get(reverse("absences:leave_detail", args=[leave.id])).content.decode()
     assert "after the absence began" in page  # why each day's box is not offered
     decide_leave_request(
         leave, granted_dates=[], reason="Made after the absence began.", by=cast.helen,
@@ -220,7 +220,7 @@ def test_the_request_form_asks_what_the_leave_is_for(client, cast):
         "reason": "Grandmother's funeral",
         "declaration": "on",
     }
-    url = reverse("leave_new", args=[cast.poppy.id])
+    url = reverse("absences:leave_new", args=[cast.poppy.id])
     assert client.post(url, fields).status_code == 400
     assert not LeaveRequest.objects.exists()
     client.post(url, fields | {"purpose": "bereavement"})

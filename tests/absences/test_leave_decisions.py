@@ -31,7 +31,7 @@ DECIDED = london(12, 0, dt.date(2026, 11, 27))
 
 def decide(client, leave, granted, reason="Exceptional: the funeral and travel.", **extra):
     return client.post(
-        reverse("leave_detail", args=[leave.id]),
+        reverse("absences:leave_detail", args=[leave.id]),
         {
             "action": "decide",
             "granted_dates": [d if isinstance(d, str) else d.isoformat() for d in granted],
@@ -68,7 +68,7 @@ def head(client, cast, time_machine):
 
 def test_the_page_offers_each_school_day_of_the_request_and_no_other(head, cast):
     leave = request_for(cast, first=FRI, last=FRI + dt.timedelta(days=4))  # Fri to Tue
-    page = head.get(reverse("leave_detail", args=[leave.id])).content.decode()
+    page = head.get(reverse("absences:leave_detail", args=[leave.id])).content.decode()
     for day in ("2027-01-15", "2027-01-18", "2027-01-19"):
         assert f'value="{day}"' in page
     for weekend in ("2027-01-16", "2027-01-17"):
@@ -156,7 +156,7 @@ def test_no_day_of_a_request_made_once_the_absence_began_can_be_granted(head, ca
         last=first + dt.timedelta(days=4),
         now=london(10, 0, first + dt.timedelta(days=2)),
     )
-    page = head.get(reverse("leave_detail", args=[leave.id])).content.decode()
+    page = head.get(reverse("absences:leave_detail", args=[leave.id])).content.decode()
     assert re.search(r'value="2026-11-25"[^>]*disabled', page)
     assert re.search(r'value="2026-11-26"[^>]*disabled', page)
     response = decide(head, leave, [first + dt.timedelta(days=3)])

@@ -62,9 +62,9 @@ def test_at_the_end_of_calling_hours_it_says_not_sent_phone_instead(
     assert calling.deliver(attempt.id, ends) == "done"  # a late copy sends nothing
     time_machine.move_to(ends)
     client.force_login(cast.olive)
-    page = client.get(reverse("calling_list")).content.decode()
+    page = client.get(reverse("absences:calling_list")).content.decode()
     assert "Not sent: phone instead" in page
-    assert "Not sent: phone instead" in client.get(reverse("outbox")).content.decode()
+    assert "Not sent: phone instead" in client.get(reverse("absences:outbox")).content.decode()
 
 
 def test_a_send_a_worker_died_in_is_never_resent(queued_for_poppy, notify):

@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_send_never_sends_twice_and_says_phone(
     assert len(notify.delivered()) == 6 and set(sent_per_number(notify).values()) == {1}
     client.force_login(cast.olive)
     with time_machine.travel(london(9, 51), tick=False):
-        page = client.get(reverse("calling_list")).content.decode()
+        page = client.get(reverse("absences:calling_list")).content.decode()
     assert "Not known if sent: phone instead" in page
 
 
@@ -176,5 +176,5 @@ def test_a_mail_server_that_never_answers_is_shown_to_phone(
     assert attempt.tries == 2 and attempt.phone_instead
     client.force_login(cast.olive)
     with time_machine.travel(london(9, 45), tick=False):
-        page = client.get(reverse("calling_list")).content.decode()
+        page = client.get(reverse("absences:calling_list")).content.decode()
     assert "Not sent: phone instead (Email server:" in page

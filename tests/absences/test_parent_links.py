@@ -19,7 +19,7 @@ def token(cast, family):
 
 def test_the_link_shows_only_the_parents_own_children(client, cast, token, time_machine):
     time_machine.move_to(london(8, 5))
-    page = client.get(reverse("parent_home", args=[token])).content.decode()
+    page = client.get(reverse("parents:parent_home", args=[token])).content.decode()
     assert "Poppy" in page and "Sam" not in page
     assert "Fairweather" not in page.split("<main>")[1].split("Hello")[0]  # no staff nav
 
@@ -27,7 +27,7 @@ def test_the_link_shows_only_the_parents_own_children(client, cast, token, time_
 def test_a_parent_reports_an_absence_online(client, cast, token, time_machine):
     time_machine.move_to(london(8, 5))
     response = client.post(
-        reverse("parent_report", args=[token]),
+        reverse("parents:parent_report", args=[token]),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia Fairweather",
@@ -49,7 +49,7 @@ def test_a_parent_reports_an_absence_online(client, cast, token, time_machine):
 def test_a_parent_cannot_report_for_a_child_that_is_not_theirs(client, cast, token, time_machine):
     time_machine.move_to(london(8, 5))
     response = client.post(
-        reverse("parent_report", args=[token]),
+        reverse("parents:parent_report", args=[token]),
         {
             "pupil": cast.sam.id,
             "reporter_name": "Mia",
@@ -64,7 +64,7 @@ def test_a_parent_cannot_report_for_a_child_that_is_not_theirs(client, cast, tok
 def test_a_parent_asks_for_leave_online(client, cast, token, time_machine):
     time_machine.move_to(london(8, 5))
     client.post(
-        reverse("parent_leave", args=[token]),
+        reverse("parents:parent_leave", args=[token]),
         {
             "pupil": cast.poppy.id,
             "parent_names": "Mia Fairweather",
@@ -92,7 +92,7 @@ def test_a_bad_revoked_or_expired_link_shows_nothing(
         revoke_parent_links(family[0], london(8, 1))
     else:
         time_machine.move_to(london(8, 5) + dt.timedelta(days=91))
-    response = client.get(reverse("parent_home", args=[token]))
+    response = client.get(reverse("parents:parent_home", args=[token]))
     assert response.status_code == 404
     assert b"Poppy" not in response.content
 
@@ -100,7 +100,7 @@ def test_a_bad_revoked_or_expired_link_shows_nothing(
 def test_evidence_must_really_be_a_pdf_or_image(client, cast, token, time_machine):
     time_machine.move_to(london(8, 5))
     response = client.post(
-        reverse("parent_report", args=[token]),
+        reverse("parents:parent_report", args=[token]),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia",
@@ -119,7 +119,7 @@ def test_evidence_is_served_only_to_staff_who_see_all_pupils(
 ):
     time_machine.move_to(london(8, 5))
     client.post(
-        reverse("parent_report", args=[token]),
+        reverse("parents:parent_report", args=[token]),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia",
@@ -130,7 +130,7 @@ def test_evidence_is_served_only_to_staff_who_see_all_pupils(
     )
     evidence = Evidence.objects.get()
     assert str(settings.MEDIA_ROOT) in evidence.file.path  # outside the web root
-    url = reverse("evidence_file", args=[evidence.id])
+    url = reverse("absences:evidence_file", args=[evidence.id])
     for who, status in [("alice", 403), ("gwen", 403)]:
         client.force_login(getattr(cast, who))
         assert client.get(url).status_code == status
@@ -144,11 +144,15 @@ def test_the_office_emails_a_link_and_can_withdraw_it(client, cast, family, sett
     from django.core import mail
 
     client.force_login(cast.olive)
-    client.post(reverse("parent_link", args=[cast.poppy.id, family[0].id]), {"action": "send"})
+    client.post(
+        reverse("absences:parent_link", args=[cast.poppy.id, family[0].id]), {"action": "send"}
+    )
     assert mail.outbox[0].to == ["mia@example.org"]
     link = mail.outbox[0].body.split("\n\n")[2].strip()
     assert client.get(link).status_code == 200
-    client.post(reverse("parent_link", args=[cast.poppy.id, family[0].id]), {"action": "revoke"})
+    client.post(
+        reverse("absences:parent_link", args=[cast.poppy.id, family[0].id]), {"action": "revoke"}
+    )
     client.logout()
     assert client.get(link).status_code == 404
 
@@ -158,7 +162,7 @@ def test_evidence_is_stored_under_a_generated_name_and_keeps_the_parents_name_as
 ):
     time_machine.move_to(london(8, 5))
     client.post(
-        reverse("parent_report", args=[token]),
+        reverse("parents:parent_report", args=[token]),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia",

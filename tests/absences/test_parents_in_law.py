@@ -54,7 +54,7 @@ def test_the_step_parents_link_shows_the_child(client, cast, step_family, time_m
     sol, _ = step_family
     _, token = create_parent_link(sol, by=cast.olive, now=london(8, 0))
     time_machine.move_to(london(8, 5))
-    assert "Sam" in client.get(reverse("parent_home", args=[token])).content.decode()
+    assert "Sam" in client.get(reverse("parents:parent_home", args=[token])).content.decode()
 
 
 def test_first_day_calling_texts_the_first_parent_in_law(cast, step_family, notify):

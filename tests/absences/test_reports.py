@@ -43,7 +43,7 @@ def test_the_teacher_sees_the_report_locked_on_the_register(client, cast, time_m
     time_machine.move_to(london(9, 1))
     client.force_login(cast.alice)
     page = client.get(
-        reverse("register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"])
+        reverse("registers:register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"])
     ).content.decode()
     assert "Medical or dental appointment reported by Mia (mum) (pending authorisation)" in page
     assert f'name="code_{cast.poppy.id}"' not in page
@@ -82,7 +82,7 @@ def test_an_other_reason_leaves_n_for_the_head(cast):
 def test_the_office_logs_a_call_in_one_form(client, cast, family, time_machine):
     time_machine.move_to(london(8, 25))
     client.force_login(cast.olive)
-    url = reverse("log_report")
+    url = reverse("absences:log_report")
     assert "Poppy Fairweather" in client.get(url, {"q": "poppy"}).content.decode()
     response = client.post(
         url,
@@ -108,7 +108,7 @@ def test_a_bad_report_shows_the_field_error_and_saves_nothing(client, cast, time
     time_machine.move_to(london(8, 25))
     client.force_login(cast.olive)
     response = client.post(
-        reverse("log_report"),
+        reverse("absences:log_report"),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia",
@@ -131,7 +131,7 @@ def test_reports_older_than_a_month_are_refused(cast):
 @pytest.mark.parametrize("who", ["alice", "gwen"])
 def test_teachers_and_governors_cannot_log_reports(client, cast, who):
     client.force_login(getattr(cast, who))
-    assert client.get(reverse("log_report")).status_code == 403
+    assert client.get(reverse("absences:log_report")).status_code == 403
 
 
 # Bounds: while a report lasts the child is off first-day calling, so it
@@ -187,7 +187,7 @@ def test_the_office_sees_the_bound_on_the_field_and_nothing_is_saved(client, cas
     time_machine.move_to(london(8, 25))
     client.force_login(cast.olive)
     response = client.post(
-        reverse("log_report"),
+        reverse("absences:log_report"),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia",
@@ -209,7 +209,7 @@ def test_a_parent_sees_the_bound_too(client, cast, family, time_machine):
     _, token = create_parent_link(family[0], by=cast.olive, now=london(8, 0))
     time_machine.move_to(london(8, 5))
     response = client.post(
-        reverse("parent_report", args=[token]),
+        reverse("parents:parent_report", args=[token]),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia Fairweather",
@@ -228,7 +228,7 @@ def test_a_call_answered_with_a_reason_out_of_bounds_saves_nothing(
     time_machine.move_to(london(9, 40))
     client.force_login(cast.olive)
     response = client.post(
-        reverse("calling_list"),
+        reverse("absences:calling_list"),
         {
             "pupil": cast.poppy.id,
             "contact": family[0].id,
@@ -295,7 +295,7 @@ def test_the_office_is_told_the_policy_decided_it(client, cast, time_machine):
     time_machine.move_to(london(8, 25))
     client.force_login(cast.olive)
     response = client.post(
-        reverse("log_report"),
+        reverse("absences:log_report"),
         {
             "pupil": cast.poppy.id,
             "reporter_name": "Mia",

@@ -22,10 +22,10 @@ def test_an_untaken_register_alarms_no_family_and_fills_no_queue(client, cast, f
     assert run.messages == [] and run.to_phone == []
     assert not ContactAttempt.objects.exists()
     client.force_login(cast.helen)
-    queue = client.get(reverse("authorisation_queue")).content.decode()
+    queue = client.get(reverse("absences:authorisation_queue")).content.decode()
     assert "Poppy" not in queue
     client.force_login(cast.olive)
-    page = client.get(reverse("register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"]))
+    page = client.get(reverse("registers:register", args=[cast.hawthorn.id, DAY.isoformat(), "AM"]))
     assert "Nobody took this register before it closed" in page.content.decode()
 
 

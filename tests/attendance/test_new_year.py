@@ -256,8 +256,8 @@ def test_the_pages_roll_the_year_forward_in_three_steps(client, primary, school)
     year, groups, teacher = primary
     with time_machine.travel(AFTER_TERM, tick=False):
         client.force_login(factories.make_user("dev", Role.ADMIN, school))
-        assert client.get(reverse("new_year")).status_code == 200
-        page = client.get(reverse("new_year_classes"))
+        assert client.get(reverse("attendance:new_year")).status_code == 200
+        page = client.get(reverse("attendance:new_year_classes"))
         formset = page.context["formset"]
         data = {"form-TOTAL_FORMS": "7", "form-INITIAL_FORMS": "5"}
         for i, form in enumerate(formset.forms[:5]):
@@ -270,12 +270,12 @@ def test_the_pages_roll_the_year_forward_in_three_steps(client, primary, school)
         data["form-5-year_group"] = "2"
         data["form-5-teachers"] = [str(teacher["Holly"].id)]
         data["form-6-name"] = ""
-        response = client.post(reverse("new_year_classes"), data)
+        response = client.post(reverse("attendance:new_year_classes"), data)
         assert response.status_code == 302, response.context["errors"]
         plan = rollover.saved_plan(year)
         rowan = next(c.key for c in plan.classes if c.name == "Rowan")
         response = client.post(
-            reverse("new_year_pupils"),
+            reverse("attendance:new_year_pupils"),
             {
                 f"to_{groups['Acorns'].id}": [plan.classes[1].key],
                 f"to_{groups['Saplings'].id}": [plan.classes[2].key, plan.classes[3].key],
@@ -284,9 +284,9 @@ def test_the_pages_roll_the_year_forward_in_three_steps(client, primary, school)
             },
         )
         assert response.status_code == 302
-        preview = client.get(reverse("new_year_preview"))
+        preview = client.get(reverse("attendance:new_year_preview"))
         assert "16</strong> pupils move up" in preview.content.decode()
-        response = client.post(reverse("new_year_preview"), {"action": "confirm"})
+        response = client.post(reverse("attendance:new_year_preview"), {"action": "confirm"})
         assert response.status_code == 302
     rowan_group = RegistrationGroup.objects.get(academic_year__name="2027/28", name="Rowan")
     assert rowan_group.pupils.count() == 8
@@ -296,7 +296,7 @@ def test_the_pages_roll_the_year_forward_in_three_steps(client, primary, school)
 def test_a_missing_destination_is_shown_on_the_form_and_nothing_changes(client, primary, school):
     year, groups, teacher = primary
     client.force_login(factories.make_user("dev", Role.ADMIN, school))
-    response = client.post(reverse("new_year_pupils"), {})
+    response = client.post(reverse("attendance:new_year_pupils"), {})
     assert response.status_code == 400
     assert "Say where the pupils of Acorns (Nursery) go next year." in response.context["errors"]
     assert not AcademicYear.objects.get(name="2027/28").registration_groups.exists()
@@ -304,24 +304,24 @@ def test_a_missing_destination_is_shown_on_the_form_and_nothing_changes(client, 
 
 def test_only_the_admin_or_an_allowed_office_sets_up_the_year(client, cast):
     pages = [
-        "new_year",
-        "new_year_calendar",
-        "new_year_classes",
-        "new_year_pupils",
-        "new_year_preview",
-        "staff_list",
-        "staff_new",
+        "attendance:new_year",
+        "attendance:new_year_calendar",
+        "attendance:new_year_classes",
+        "attendance:new_year_pupils",
+        "attendance:new_year_preview",
+        "attendance:staff_list",
+        "attendance:staff_new",
     ]
     for user in [cast.alice, cast.olive, cast.arthur, cast.helen, cast.gwen, cast.nobody]:
         client.force_login(user)
         for name in pages:
             assert client.get(reverse(name)).status_code == 403, (user.username, name)
     client.force_login(cast.adam)
-    assert client.get(reverse("new_year")).status_code == 200
+    assert client.get(reverse("attendance:new_year")).status_code == 200
     cast.school.office_may_set_up_year = True
     cast.school.save()
     client.force_login(cast.olive)
-    assert client.get(reverse("new_year")).status_code == 200
+    assert client.get(reverse("attendance:new_year")).status_code == 200
 
 
 @time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, tzinfo=LONDON), tick=False)
@@ -329,7 +329,7 @@ def test_the_admin_adds_a_teacher_with_their_class_in_one_form(client, cast):
     """During the cast's school year (2026/27), whose classes the form offers."""
     client.force_login(cast.adam)
     response = client.post(
-        reverse("staff_new"),
+        reverse("attendance:staff_new"),
         {
             "first_name": "Nia",
             "last_name": "Evans",
@@ -353,7 +353,7 @@ def test_the_admin_adds_a_teacher_with_their_class_in_one_form(client, cast):
 def test_a_weak_password_or_a_taken_username_shows_the_field_error(client, cast):
     client.force_login(cast.adam)
     response = client.post(
-        reverse("staff_new"),
+        reverse("attendance:staff_new"),
         {
             "first_name": "Nia",
             "last_name": "Evans",
@@ -377,10 +377,10 @@ def test_the_office_cannot_create_a_head(client, cast):
     cast.school.office_may_set_up_year = True
     cast.school.save()
     client.force_login(cast.olive)
-    form = client.get(reverse("staff_new")).context["form"]
+    form = client.get(reverse("attendance:staff_new")).context["form"]
     assert [v for v, _ in form.fields["role"].choices] == ["Teacher", "Office"]
     response = client.post(
-        reverse("staff_new"),
+        reverse("attendance:staff_new"),
         {
             "first_name": "Sly",
             "last_name": "Head",

@@ -8,14 +8,14 @@ pytestmark = pytest.mark.django_db
 
 def test_every_page_redirects_an_anonymous_visitor_to_sign_in(client, cast):
     for url in [
-        reverse("home"),
-        reverse("my_classes"),
-        reverse("pupil_list"),
-        reverse("pupil_detail", args=[cast.poppy.id]),
-        reverse("group_detail", args=[cast.hawthorn.id]),
-        reverse("setup"),
-        reverse("export_pupils"),
-        reverse("governors"),
+        reverse("attendance:home"),
+        reverse("attendance:my_classes"),
+        reverse("attendance:pupil_list"),
+        reverse("attendance:pupil_detail", args=[cast.poppy.id]),
+        reverse("attendance:group_detail", args=[cast.hawthorn.id]),
+        reverse("attendance:setup"),
+        reverse("attendance:export_pupils"),
+        reverse("reporting:governors"),
         "/admin/",
     ]:
         response = client.get(url)
@@ -26,62 +26,62 @@ def test_every_page_redirects_an_anonymous_visitor_to_sign_in(client, cast):
 @pytest.mark.parametrize(
     ("role", "lands_on"),
     [
-        ("teacher", "my_registers"),
-        ("office", "late_book"),
-        ("attendance officer", "officer_list"),
-        ("head", "authorisation_queue"),
-        ("governor", "governors"),
-        ("admin", "setup"),
+        ("teacher", "registers:my_registers"),
+        ("office", "registers:late_book"),
+        ("attendance officer", "penalties:officer_list"),
+        ("head", "absences:authorisation_queue"),
+        ("governor", "reporting:governors"),
+        ("admin", "attendance:setup"),
     ],
 )
 def test_each_role_lands_on_its_own_page(client, cast, role, lands_on):
     client.force_login(cast.by_role()[role])
-    response = client.get(reverse("home"), follow=True)
+    response = client.get(reverse("attendance:home"), follow=True)
     assert response.redirect_chain[-1][0] == reverse(lands_on)
     assert response.status_code == 200
 
 
 def test_a_user_without_a_role_is_told_so(client, cast):
     client.force_login(cast.nobody)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("attendance:home"))
     assert response.status_code == 403
     assert b"no role" in response.content
 
 
 def test_a_teacher_sees_only_their_own_classes(client, cast):
     client.force_login(cast.alice)
-    response = client.get(reverse("my_classes"))
+    response = client.get(reverse("attendance:my_classes"))
     assert b"Hawthorn" in response.content
     assert b"Rowan" not in response.content
 
 
 def test_a_teacher_sees_their_pupil_but_the_other_teacher_gets_404(client, cast):
     client.force_login(cast.alice)
-    assert client.get(reverse("pupil_detail", args=[cast.poppy.id])).status_code == 200
-    assert client.get(reverse("pupil_detail", args=[cast.sam.id])).status_code == 404
-    assert client.get(reverse("group_detail", args=[cast.rowan.id])).status_code == 404
+    assert client.get(reverse("attendance:pupil_detail", args=[cast.poppy.id])).status_code == 200
+    assert client.get(reverse("attendance:pupil_detail", args=[cast.sam.id])).status_code == 404
+    assert client.get(reverse("attendance:group_detail", args=[cast.rowan.id])).status_code == 404
     client.force_login(cast.bob)
-    assert client.get(reverse("pupil_detail", args=[cast.poppy.id])).status_code == 404
+    assert client.get(reverse("attendance:pupil_detail", args=[cast.poppy.id])).status_code == 404
 
 
 def test_a_teacher_cannot_list_or_export_the_school(client, cast):
     client.force_login(cast.alice)
-    assert client.get(reverse("pupil_list")).status_code == 403
-    assert client.get(reverse("export_pupils")).status_code == 403
-    assert client.get(reverse("setup")).status_code == 403
+    assert client.get(reverse("attendance:pupil_list")).status_code == 403
+    assert client.get(reverse("attendance:export_pupils")).status_code == 403
+    assert client.get(reverse("attendance:setup")).status_code == 403
 
 
 def test_a_governor_sees_no_pupil_anywhere(client, cast):
     client.force_login(cast.gwen)
     for url in [
-        reverse("pupil_list"),
-        reverse("pupil_detail", args=[cast.poppy.id]),
-        reverse("group_detail", args=[cast.hawthorn.id]),
-        reverse("my_classes"),
-        reverse("export_pupils"),
+        reverse("attendance:pupil_list"),
+        reverse("attendance:pupil_detail", args=[cast.poppy.id]),
+        reverse("attendance:group_detail", args=[cast.hawthorn.id]),
+        reverse("attendance:my_classes"),
+        reverse("attendance:export_pupils"),
     ]:
         assert client.get(url).status_code in (403, 404), url
-    page = client.get(reverse("governors")).content.decode()
+    page = client.get(reverse("reporting:governors")).content.decode()
     assert "Poppy" not in page and "Okafor" not in page
 
 
@@ -89,14 +89,14 @@ def test_the_governors_page_hides_groups_of_fewer_than_five(client, cast):
     cast.poppy.free_school_meals = True
     cast.poppy.save()
     client.force_login(cast.gwen)
-    page = client.get(reverse("governors")).content.decode()
+    page = client.get(reverse("reporting:governors")).content.decode()
     assert "Pupils on roll" in page
     assert "fewer than 5" in page
 
 
 def test_office_staff_find_a_pupil_by_preferred_name(client, cast):
     client.force_login(cast.olive)
-    page = client.get(reverse("pupil_list"), {"q": "sam"}).content.decode()
+    page = client.get(reverse("attendance:pupil_list"), {"q": "sam"}).content.decode()
     assert "Okafor, Sam" in page
     assert "Fairweather" not in page
 
@@ -109,7 +109,7 @@ def test_the_pupil_page_shows_contacts_in_priority_order(client, cast):
     PupilContactFactory(pupil=cast.poppy, contact=dad, relationship="father", priority=2)
     PupilContactFactory(pupil=cast.poppy, contact=mum, relationship="mother", priority=1)
     client.force_login(cast.olive)
-    page = client.get(reverse("pupil_detail", args=[cast.poppy.id])).content.decode()
+    page = client.get(reverse("attendance:pupil_detail", args=[cast.poppy.id])).content.decode()
     assert page.index("Mia Fairweather") < page.index("Dev Fairweather")
 
 
@@ -120,7 +120,7 @@ def test_the_setup_page_rejects_a_bad_file_and_lists_the_rows(client, cast):
     data = b"upn,legal_first_name,legal_surname,date_of_birth,sex,year_group,admission_date\n"
     data += b"B000000000000,Ada,Lovelace,2018-01-01,F,3,2022-09-01\n"
     response = client.post(
-        reverse("setup"),
+        reverse("attendance:setup"),
         {"kind": "pupils", "file": SimpleUploadedFile("pupils.csv", data, "text/csv")},
     )
     assert response.status_code == 400
@@ -137,7 +137,7 @@ def test_the_setup_page_imports_a_good_file(client, cast):
     data = "upn,legal_first_name,legal_surname,date_of_birth,sex,year_group,admission_date\n"
     data += f"{upn_for(700)},Ada,Lovelace,2018-01-01,F,3,2022-09-01\n"
     response = client.post(
-        reverse("setup"),
+        reverse("attendance:setup"),
         {"kind": "pupils", "file": SimpleUploadedFile("p.csv", data.encode(), "text/csv")},
         follow=True,
     )
@@ -148,7 +148,7 @@ def test_the_export_can_be_imported_again(client, cast):
     from attendance.imports import import_pupils
 
     client.force_login(cast.adam)
-    response = client.get(reverse("export_pupils"))
+    response = client.get(reverse("attendance:export_pupils"))
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content if response.streaming else [response.content])
     text = body.decode("utf-8-sig")

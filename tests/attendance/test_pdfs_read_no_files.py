@@ -193,10 +193,10 @@ def test_certificates_and_governors_reports_embed_nothing(client, cast, hostile,
     )
     with time_machine.travel(london(12, day=dt.date(2026, 11, 27)), tick=False):
         client.force_login(cast.helen)
-        certificates = client.get(reverse("certificates", args=["full"]))
+        certificates = client.get(reverse("reporting:certificates", args=["full"]))
         assert certificates.status_code == 200
         assert_inert(certificates.content, ATTACH, IMAGE)
-        report = client.get(reverse("governors_pdf", args=["2026-27-autumn"]))
+        report = client.get(reverse("reporting:governors_pdf", args=["2026-27-autumn"]))
         assert report.status_code == 200
         assert_inert(report.content)
     assert fetched == []

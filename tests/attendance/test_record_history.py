@@ -26,13 +26,14 @@ def test_a_change_through_a_page_records_who_made_it(client, cast):
     case = CaseFactory(pupil=cast.poppy)
     client.force_login(cast.arthur)
     response = client.post(
-        reverse("case_detail", args=[case.id]), {"action": "support", "notes": "Breakfast club"}
+        reverse("penalties:case_detail", args=[case.id]),
+        {"action": "support", "notes": "Breakfast club"},
     )
     assert response.status_code == 302
     change = case.events.filter(pgh_label="update").get()
     assert change.stage == Case.Stage.SUPPORT
     assert change.pgh_context.metadata["user"] == cast.arthur.id
-    assert change.pgh_context.metadata["url"] == reverse("case_detail", args=[case.id])
+    assert change.pgh_context.metadata["url"] == reverse("penalties:case_detail", args=[case.id])
 
 
 def test_a_deleted_contact_link_is_remembered(cast):

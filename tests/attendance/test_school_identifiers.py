@@ -51,17 +51,19 @@ def test_a_letter_without_the_numbers_has_no_dfe_line(school):
 
 def test_the_pupils_export_is_named_for_the_school_once_numbered(client, cast):
     client.force_login(cast.adam)
-    name = client.get(reverse("export_pupils"))["Content-Disposition"]
+    name = client.get(reverse("attendance:export_pupils"))["Content-Disposition"]
     assert name.startswith('attachment; filename="pupils-2')
     numbered(cast.school)
-    name = client.get(reverse("export_pupils"))["Content-Disposition"]
+    name = client.get(reverse("attendance:export_pupils"))["Content-Disposition"]
     assert name.startswith('attachment; filename="pupils-9192345-2')
 
 
 def test_the_marks_export_is_named_for_the_school_once_numbered(client, cast):
     numbered(cast.school)
     client.force_login(cast.helen)
-    response = client.get(reverse("marks_export"), {"start": "2026-11-02", "end": "2026-11-13"})
+    response = client.get(
+        reverse("reporting:marks_export"), {"start": "2026-11-02", "end": "2026-11-13"}
+    )
     assert response["Content-Disposition"] == (
         'attachment; filename="marks-9192345-2026-11-02-to-2026-11-13.csv"'
     )

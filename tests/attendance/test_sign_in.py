@@ -50,11 +50,11 @@ def test_the_office_sees_the_lock_and_unlocks_the_account(client, cast):
     for _ in range(5):
         attempt(client, "alice")
     client.force_login(cast.olive)
-    page = client.get(reverse("sign_ins")).content.decode()
+    page = client.get(reverse("attendance:sign_ins")).content.decode()
     assert "Account <code>alice</code>" in page and "wrong password" in page
-    response = client.post(reverse("sign_ins"), {"kind": "account", "value": "alice"})
+    response = client.post(reverse("attendance:sign_ins"), {"kind": "account", "value": "alice"})
     assert response.status_code == 302
-    assert "Nobody is locked out" in client.get(reverse("sign_ins")).content.decode()
+    assert "Nobody is locked out" in client.get(reverse("attendance:sign_ins")).content.decode()
     client.logout()
     assert attempt(client, "alice", PASSWORD).status_code == 302
 
@@ -62,16 +62,19 @@ def test_the_office_sees_the_lock_and_unlocks_the_account(client, cast):
 def test_signing_in_is_logged_with_the_address(client, cast):
     attempt(client, "alice", PASSWORD, address="192.0.2.44")
     client.force_login(cast.helen)
-    page = client.get(reverse("sign_ins")).content.decode()
+    page = client.get(reverse("attendance:sign_ins")).content.decode()
     assert "<code>alice</code>" in page and "192.0.2.44" in page
 
 
 def test_teachers_and_governors_cannot_unlock(client, cast):
     for user in (cast.alice, cast.gwen, cast.arthur):
         client.force_login(user)
-        assert client.get(reverse("sign_ins")).status_code == 403
+        assert client.get(reverse("attendance:sign_ins")).status_code == 403
         assert (
-            client.post(reverse("sign_ins"), {"kind": "account", "value": "x"}).status_code == 403
+            client.post(
+                reverse("attendance:sign_ins"), {"kind": "account", "value": "x"}
+            ).status_code
+            == 403
         )
 
 

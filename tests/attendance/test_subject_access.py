@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 def test_the_head_downloads_everything_held_about_a_pupil(client, cast, world, time_machine):  # noqa: F811
     time_machine.move_to(london(10, 30))
     client.force_login(cast.arthur)
-    client.get(reverse("pupil_detail", args=[cast.poppy.id]))  # a look, for the view log
+    client.get(reverse("attendance:pupil_detail", args=[cast.poppy.id]))  # a look, for the view log
     client.force_login(cast.helen)
-    response = client.get(reverse("subject_access", args=[cast.poppy.id]))
+    response = client.get(reverse("attendance:subject_access", args=[cast.poppy.id]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert response["Cache-Control"] == "no-store"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -41,4 +41,7 @@ def test_the_head_downloads_everything_held_about_a_pupil(client, cast, world, t
 def test_nobody_else_can_take_the_export(client, cast):
     for user in (cast.alice, cast.olive, cast.arthur, cast.gwen):
         client.force_login(user)
-        assert client.get(reverse("subject_access", args=[cast.poppy.id])).status_code == 403
+        assert (
+            client.get(reverse("attendance:subject_access", args=[cast.poppy.id])).status_code
+            == 403
+        )

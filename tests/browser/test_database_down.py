@@ -116,7 +116,7 @@ def test_a_teacher_saving_when_the_database_stops_loses_no_marks(
     settings.DEBUG = False  # Rollcall's own error pages, as in production
     pupils = [cast.poppy, PupilFactory(school=cast.school, registration_group=cast.hawthorn)]
     absent = pupils[1]
-    register = reverse("register", args=[cast.hawthorn.id, "2026-11-26", "AM"])
+    register = reverse("registers:register", args=[cast.hawthorn.id, "2026-11-26", "AM"])
     key = f"rollcall:unsaved-register:{cast.hawthorn.id}/2026-11-26/AM"
     started = time.monotonic()
     with time_machine.travel(dt.datetime(2026, 11, 26, 9, 5, tzinfo=LONDON), tick=True):

@@ -54,7 +54,7 @@ def test_a_notice_posted_on_christmas_eve_to_a_step_parent(
     refer_to_la(case, on=D(2026, 11, 9), by=cast.arthur, now=london(12, 0, D(2026, 11, 9)))
     with time_machine.travel(london(10, 0, D(2026, 12, 24)), tick=True):
         sign_in(page, live_server.url, "arthur")
-        page.goto(live_server.url + reverse("case_detail", args=[case.id]))
+        page.goto(live_server.url + reverse("penalties:case_detail", args=[case.id]))
         expect(page.get_by_role("heading", name="Parents")).to_be_visible()
         expect(page.locator("main")).to_contain_text("Sol Reyes (step-parent): Care of the child")
         page.get_by_label("Parent").select_option(

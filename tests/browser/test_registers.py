@@ -85,7 +85,7 @@ def test_the_office_completes_an_untaken_register_in_a_handful_of_actions(
     reason = "Register not taken; completed from Alice's list"
     with time_machine.travel(at(9, 40), tick=True):
         sign_in(page, live_server.url, "olive")
-        register = reverse("register", args=[cast.hawthorn.id, "2026-11-26", "AM"])
+        register = reverse("registers:register", args=[cast.hawthorn.id, "2026-11-26", "AM"])
         page.goto(live_server.url + register)
         notice = page.get_by_role("region", name="Register not taken")
         expect(notice).to_contain_text("Nobody took this register before it closed.")

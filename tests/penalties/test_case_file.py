@@ -62,32 +62,34 @@ def test_letters_use_the_schools_own_wording_and_are_filed(client, cast, time_ma
     time_machine.move_to(london(10, 0))
     client.force_login(cast.arthur)
     client.post(
-        reverse("letter_template", args=["concern"]),
+        reverse("penalties:letter_template", args=["concern"]),
         {
             "subject": "About {{ pupil_first_name }}",
             "body": "Dear family, {{ pupil_first_name }} matters to us.",
         },
     )
     bad = client.post(
-        reverse("letter_template", args=["concern"]),
+        reverse("penalties:letter_template", args=["concern"]),
         {"subject": "x", "body": "{{ pupil_name|nosuchfilter }}"},
     )
     assert bad.status_code == 400
     assert LetterTemplate.objects.get(kind="concern").subject == "About {{ pupil_first_name }}"
     client.post(
-        reverse("case_file", args=[cast.poppy.id]), {"action": "letter", "l-kind": "concern"}
+        reverse("penalties:case_file", args=[cast.poppy.id]),
+        {"action": "letter", "l-kind": "concern"},
     )
     letter = Intervention.objects.get()
     text = PdfReader(io.BytesIO(letter.letter.open("rb").read())).pages[0].extract_text()
     assert "About Poppy" in text and "Poppy matters to us." in text
-    page = client.get(reverse("case_file", args=[cast.poppy.id])).content.decode()
+    page = client.get(reverse("penalties:case_file", args=[cast.poppy.id])).content.decode()
     assert "Attendance concern letter" in page
 
 
 def test_a_meeting_invitation_needs_its_date(client, cast):
     client.force_login(cast.arthur)
     response = client.post(
-        reverse("case_file", args=[cast.poppy.id]), {"action": "letter", "l-kind": "meeting"}
+        reverse("penalties:case_file", args=[cast.poppy.id]),
+        {"action": "letter", "l-kind": "meeting"},
     )
     assert response.status_code == 400
     assert "Give the meeting date" in response.content.decode()
@@ -102,10 +104,10 @@ def test_interventions_are_listed_newest_first(client, cast, time_machine):
         ("2026-11-20", "Family support referral"),
     ]:
         client.post(
-            reverse("case_file", args=[cast.poppy.id]),
+            reverse("penalties:case_file", args=[cast.poppy.id]),
             {"action": "intervention", "i-kind": "meeting", "i-date": day, "i-summary": summary},
         )
-    page = client.get(reverse("case_file", args=[cast.poppy.id])).content.decode()
+    page = client.get(reverse("penalties:case_file", args=[cast.poppy.id])).content.decode()
     assert page.index("Family support referral") < page.index("Early intervention meeting")
 
 
@@ -117,5 +119,5 @@ def test_the_weekly_review_lists_who_is_at_risk(client, cast, absent, time_machi
     factories.recode_marks(Mark.objects.filter(pupil=cast.poppy, date__in=days[-8:-5]), "I")
     time_machine.move_to(london(16, 0))
     client.force_login(cast.helen)
-    page = client.get(reverse("weekly_review")).content.decode()
+    page = client.get(reverse("penalties:weekly_review")).content.decode()
     assert "At risk of persistent absence (1)" in page and "Poppy Fairweather" in page

@@ -38,12 +38,12 @@ def test_during_the_improvement_period_the_page_shows_when_referral_is_possible(
     case = case_with_notice(cast, absent)
     time_machine.move_to(london(10, 0, D(2026, 12, 1)))
     client.force_login(cast.arthur)
-    page = client.get(reverse("case_detail", args=[case.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[case.id])).content.decode()
     assert "can be referred to the LA from <strong>Saturday 19 December 2026</strong>" in page
     assert "Refer and make the referral pack" not in page
     time_machine.move_to(london(10, 0, D(2026, 12, 19)))
     client.force_login(cast.arthur)
-    page = client.get(reverse("case_detail", args=[case.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[case.id])).content.decode()
     assert "Refer and make the referral pack" in page
 
 
@@ -61,11 +61,11 @@ def test_the_pack_names_the_referral_to_the_la_for_a_penalty_notice(
     time_machine.move_to(london(10, 0, D(2027, 1, 4)))
     client.force_login(cast.arthur)
     client.post(
-        reverse("case_file", args=[cast.poppy.id]),
+        reverse("penalties:case_file", args=[cast.poppy.id]),
         {"action": "intervention", "i-kind": "referral", "i-date": "2026-11-20",
          "i-summary": "Referred to the family support team"},
     )  # fmt: skip
-    response = client.post(reverse("case_referral", args=[case.id]), {"action": "refer"})
+    response = client.post(reverse("penalties:case_referral", args=[case.id]), {"action": "refer"})
     assert response.status_code == 302, response.content.decode()[-2000:]
     referral = case.interventions.get(summary="Referred to the LA for a penalty notice")
     pack = " ".join(
@@ -75,7 +75,7 @@ def test_the_pack_names_the_referral_to_the_la_for_a_penalty_notice(
     assert "ReferraltotheLAforapenaltynotice" in squashed
     # Only the family-support referral is called one.
     assert squashed.count("earlyhelp") == 1
-    page = client.get(reverse("case_file", args=[cast.poppy.id])).content.decode()
+    page = client.get(reverse("penalties:case_file", args=[cast.poppy.id])).content.decode()
     assert "Referral to the LA for a penalty notice" in page
     assert "Referral (family support, early help)" in page
     family_support = Intervention.objects.get(summary="Referred to the family support team")

@@ -126,9 +126,9 @@ def test_the_case_page_and_the_letter_show_issue_service_and_due_dates(
 ):
     time_machine.move_to(london(10, 0, POSTED))
     client.force_login(cast.arthur)
-    url = reverse("case_detail", args=[case.id])
+    url = reverse("penalties:case_detail", args=[case.id])
     response = client.post(
-        reverse("case_penalty_notice", args=[case.id]),
+        reverse("penalties:case_penalty_notice", args=[case.id]),
         {"action": "notice", "parent": mia.id, "issued_on": "2027-04-29",
          "service": "post", "served_on": "2027-04-29", "reference": "PN-77"},
     )  # fmt: skip
@@ -138,8 +138,8 @@ def test_the_case_page_and_the_letter_show_issue_service_and_due_dates(
     assert "4 May 2027 (deemed)" in page
     assert "£80 by 25 May 2027, then £160 by 1 Jun 2027" in page
     notice = PenaltyNotice.objects.get()
-    assert reverse("notice_letter", args=[case.id, notice.id]) in page
-    letter = client.get(reverse("notice_letter", args=[case.id, notice.id]))
+    assert reverse("penalties:notice_letter", args=[case.id, notice.id]) in page
+    letter = client.get(reverse("penalties:notice_letter", args=[case.id, notice.id]))
     text = " ".join(
         p.extract_text() for p in PdfReader(io.BytesIO(b"".join(letter.streaming_content))).pages
     )
@@ -154,7 +154,7 @@ def test_the_case_page_and_the_letter_show_issue_service_and_due_dates(
 def test_the_case_page_asks_how_the_notice_was_served(client, cast, case, mia):
     client.force_login(cast.arthur)
     response = client.post(
-        reverse("case_penalty_notice", args=[case.id]),
+        reverse("penalties:case_penalty_notice", args=[case.id]),
         {"action": "notice", "parent": mia.id, "issued_on": "2026-11-10"},
     )
     assert response.status_code == 400

@@ -75,7 +75,7 @@ def test_the_case_and_the_la_pack_say_where_a_session_was_recorded(client, cast,
     absent(cast.poppy, [(d, "AM") for d in mondays(JOINED, 6)], code="O")
     case = check_thresholds(cast.school, D(2026, 12, 11)).opened[0]
     client.force_login(cast.arthur)
-    page = client.get(reverse("case_detail", args=[case.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[case.id])).content.decode()
     assert page.count(f"recorded at {PREVIOUS}") == 4
     pdf = letters.referral_pack(case, D(2026, 12, 14), D(2026, 9, 1))
     text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())

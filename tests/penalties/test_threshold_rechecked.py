@@ -150,19 +150,19 @@ def test_the_case_page_names_the_amendments_and_withdraws_the_case(
     hospital_letter(cast)
     time_machine.move_to(london(10, 0, D(2026, 11, 10)))
     client.force_login(cast.arthur)
-    url = reverse("case_detail", args=[case.id])
+    url = reverse("penalties:case_detail", args=[case.id])
     page = client.get(url).content.decode()
     assert "<strong>The threshold is no longer met</strong>: 8 of the case" in page
     assert "Mon 2 Nov 2026 AM: U→I by" in page and "Hospital letter: A&amp;E visit" in page
     assert 'name="la_told_on"' in page
     refused = client.post(
-        reverse("case_penalty_notice", args=[case.id]),
+        reverse("penalties:case_penalty_notice", args=[case.id]),
         {"action": "notice", "parent": mia.id, "issued_on": "2026-11-10", "service": "hand"},
     )
     assert refused.status_code == 400
     assert "so a penalty notice cannot be recorded" in refused.content.decode()
     done = client.post(
-        reverse("case_withdraw", args=[case.id]),
+        reverse("penalties:case_withdraw", args=[case.id]),
         {"action": "withdraw_case", "la_told_on": "2026-11-10"},
     )
     assert done.status_code == 302

@@ -137,7 +137,7 @@ def test_the_case_page_shows_the_notices_the_count_rests_on(
     third = referred_case(cast, absent, cast.poppy, D(2027, 1, 4))
     time_machine.move_to(london(10, 0, D(2027, 1, 12)))
     client.force_login(cast.arthur)
-    page = client.get(reverse("case_detail", args=[third.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[third.id])).content.decode()
     assert (
         "Mia Fairweather: counted: 10 Nov 2026 (paid, PN-1), 1 Dec 2026 (unpaid (period "
         "expired), PN-2)."
@@ -147,5 +147,5 @@ def test_the_case_page_shows_the_notices_the_count_rests_on(
     assert "A notice issued today would be the 1st: £80 within 21 days of receipt" in page
     # The second case's notice names the one it was counted on.
     second = two_notices_to_mia[1].case
-    page = client.get(reverse("case_detail", args=[second.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[second.id])).content.decode()
     assert "<td>10 Nov 2026 (paid)</td>" in page

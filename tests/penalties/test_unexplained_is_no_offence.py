@@ -45,7 +45,7 @@ def test_the_referral_pack_is_refused_while_an_n_is_in_its_window(cast, absent):
 def test_the_case_page_names_the_unresolved_sessions(client, cast, absent):
     case = _two_weeks_of_mornings(cast, absent)
     client.force_login(cast.arthur)
-    page = client.get(reverse("case_detail", args=[case.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[case.id])).content.decode()
     assert "1 session in this window has no reason yet (N)" in page and "Tue 10 Nov PM" in page
 
 
@@ -59,7 +59,7 @@ def test_the_notice_to_improve_counts_what_the_case_counts_not_todays_n(
     time_machine.move_to(london(11, 0, D(2026, 11, 9)))
     client.force_login(cast.arthur)
     client.post(
-        reverse("case_notice_to_improve", args=[case.id]),
+        reverse("penalties:case_notice_to_improve", args=[case.id]),
         {
             "action": "nti",
             "issued_on": "2026-11-09",

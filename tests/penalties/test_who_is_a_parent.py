@@ -99,7 +99,7 @@ def test_someone_elses_contact_is_refused(cast, case):
 
 def test_the_case_page_lists_each_parent_with_their_ground(client, cast, case, family):
     client.force_login(cast.arthur)
-    page = client.get(reverse("case_detail", args=[case.id])).content.decode()
+    page = client.get(reverse("penalties:case_detail", args=[case.id])).content.decode()
     assert "Mia Fairweather (mother): Parental responsibility" in page
     assert (
         "Sol Reyes (step-parent): Care of the child (lives with and looks after them, "
@@ -114,7 +114,7 @@ def test_the_case_page_refuses_a_contact_who_is_neither(client, cast, case, fami
     _, _, gwen = family
     client.force_login(cast.arthur)
     response = client.post(
-        reverse("case_penalty_notice", args=[case.id]),
+        reverse("penalties:case_penalty_notice", args=[case.id]),
         {"action": "notice", "parent": gwen.id, "issued_on": "2026-11-10"},
     )
     assert response.status_code == 400

@@ -132,10 +132,10 @@ def test_the_officer_works_a_case_in_the_browser_pages(client, cast, absent, par
     case = breach(cast, absent, cast.poppy, D(2026, 11, 2), code="O")
     time_machine.move_to(london(10, 0, D(2026, 11, 9)))
     client.force_login(cast.arthur)
-    page = client.get(reverse("officer_list")).content.decode()
+    page = client.get(reverse("penalties:officer_list")).content.decode()
     assert "Poppy Fairweather" in page and "decide on support" in page
     client.post(
-        reverse("case_notice_to_improve", args=[case.id]),
+        reverse("penalties:case_notice_to_improve", args=[case.id]),
         {
             "action": "nti",
             "issued_on": "2026-11-09",
@@ -149,7 +149,7 @@ def test_the_officer_works_a_case_in_the_browser_pages(client, cast, absent, par
     assert "Breakfast club daily" in text and "18 December 2026" in text
     time_machine.move_to(london(10, 0, D(2027, 1, 4)))
     client.force_login(cast.arthur)  # a new day, a new sign-in
-    response = client.post(reverse("case_referral", args=[case.id]), {"action": "refer"})
+    response = client.post(reverse("penalties:case_referral", args=[case.id]), {"action": "refer"})
     assert response.status_code == 302, response.content.decode()[-3000:]
     case.refresh_from_db()
     referral = case.interventions.get(kind="referral")
@@ -158,7 +158,7 @@ def test_the_officer_works_a_case_in_the_browser_pages(client, cast, absent, par
     )
     assert cast.poppy.upn in pack and "Register extract" in pack and "Mon 02 Nov 2026" in pack
     bad = client.post(
-        reverse("case_penalty_notice", args=[case.id]),
+        reverse("penalties:case_penalty_notice", args=[case.id]),
         {"action": "notice", "parent": parents[0].id, "issued_on": "nonsense"},
     )
     assert bad.status_code == 400 and "give a date" in bad.content.decode()
@@ -169,9 +169,9 @@ def test_teachers_office_and_governors_do_not_see_cases(client, cast, absent, wh
     case = breach(cast, absent, cast.poppy, D(2026, 11, 2))
     client.force_login(getattr(cast, who))
     for url in [
-        reverse("officer_list"),
-        reverse("case_detail", args=[case.id]),
-        reverse("case_file", args=[cast.poppy.id]),
-        reverse("weekly_review"),
+        reverse("penalties:officer_list"),
+        reverse("penalties:case_detail", args=[case.id]),
+        reverse("penalties:case_file", args=[cast.poppy.id]),
+        reverse("penalties:weekly_review"),
     ]:
         assert client.get(url).status_code == 403, url

@@ -77,7 +77,7 @@ def test_the_office_sees_registers_not_taken(client, cast, time_machine):
     time_machine.move_to(london(9, 30))
     close_due_registers(cast.school, london(9, 20))
     client.force_login(cast.olive)
-    page = client.get(reverse("my_registers")).content.decode()
+    page = client.get(reverse("registers:my_registers")).content.decode()
     assert "2 registers closed without being taken" in page
     assert "Hawthorn AM" in page and "Rowan AM" in page
     assert page.count("held back from calling until completed") == 2

@@ -19,7 +19,8 @@ def _private_media(settings, tmp_path):
 
 def upload(client, text: str):
     return client.post(
-        reverse("import_marks"), {"file": SimpleUploadedFile("earlier.csv", text.encode())}
+        reverse("registers:import_marks"),
+        {"file": SimpleUploadedFile("earlier.csv", text.encode())},
     )
 
 
@@ -34,8 +35,8 @@ def poll(client, url: str) -> dict:
 
 def test_the_setup_page_offers_the_marks_import(client, cast):
     client.force_login(cast.olive)
-    page = client.get(reverse("setup")).content.decode()
-    assert reverse("import_marks") in page and "Earlier marks" in page
+    page = client.get(reverse("attendance:setup")).content.decode()
+    assert reverse("registers:import_marks") in page and "Earlier marks" in page
 
 
 def test_an_upload_runs_in_the_worker_and_the_page_follows_it(client, cast, worker, tmp_path):
@@ -90,6 +91,6 @@ def test_a_job_that_failed_says_so_instead_of_not_found(client, cast):
     job_id = str(uuid.uuid4())
     app.backend.mark_as_failure(job_id, RuntimeError("the worker lost its database"))
     client.force_login(cast.olive)
-    url = reverse("import_marks_progress", args=[job_id])
+    url = reverse("registers:import_marks_progress", args=[job_id])
     status = client.get(url, headers={"Accept": "application/json"}).json()
     assert status == {"state": "failed", "errors": ["The import failed; nothing has changed."]}

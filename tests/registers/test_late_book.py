@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 def sign_in(client, pupil, arrived, **extra):
     return client.post(
-        reverse("late_book"),
+        reverse("registers:late_book"),
         {"action": "late", "pupil": pupil.id, "arrived": arrived, **extra},
         follow=True,
     )
@@ -47,7 +47,7 @@ def test_a_pupil_arriving_after_close_is_u_and_replaces_the_n(client, cast, time
 def test_the_office_finds_a_pupil_by_part_of_a_name(client, cast, time_machine):
     time_machine.move_to(london(9, 30))
     client.force_login(cast.olive)
-    page = client.get(reverse("late_book"), {"q": "fair"}).content.decode()
+    page = client.get(reverse("registers:late_book"), {"q": "fair"}).content.decode()
     assert "Poppy Fairweather" in page and "Sign in late" in page
     assert "Okafor" not in page
 
@@ -62,7 +62,8 @@ def test_a_bad_time_is_a_clear_error_and_changes_nothing(client, cast, time_mach
     time_machine.move_to(london(9, 30))
     client.force_login(cast.olive)
     response = client.post(
-        reverse("late_book"), {"action": "late", "pupil": cast.poppy.id, "arrived": "25:99"}
+        reverse("registers:late_book"),
+        {"action": "late", "pupil": cast.poppy.id, "arrived": "25:99"},
     )
     assert response.status_code == 400
     assert "arrived: Enter a valid time." in response.content.decode()
@@ -73,7 +74,7 @@ def test_leaving_for_an_appointment_before_lunch_marks_the_afternoon_m(client, c
     time_machine.move_to(london(11, 0))
     client.force_login(cast.olive)
     client.post(
-        reverse("late_book"),
+        reverse("registers:late_book"),
         {
             "action": "leave",
             "pupil": cast.poppy.id,
@@ -110,9 +111,10 @@ def test_leaving_after_the_afternoon_register_keeps_the_mark(cast):
 @pytest.mark.parametrize("who", ["alice", "gwen", "nobody"])
 def test_only_office_and_attendance_staff_use_the_late_book(client, cast, who):
     client.force_login(getattr(cast, who))
-    assert client.get(reverse("late_book")).status_code == 403
+    assert client.get(reverse("registers:late_book")).status_code == 403
     response = client.post(
-        reverse("late_book"), {"action": "late", "pupil": cast.poppy.id, "arrived": "09:10"}
+        reverse("registers:late_book"),
+        {"action": "late", "pupil": cast.poppy.id, "arrived": "09:10"},
     )
     assert response.status_code == 403
     assert not Mark.objects.exists()
@@ -121,7 +123,7 @@ def test_only_office_and_attendance_staff_use_the_late_book(client, cast, who):
 def test_a_search_with_a_nul_in_it_finds_the_pupil_and_does_not_crash(client, cast, time_machine):
     time_machine.move_to(london(9, 30))
     client.force_login(cast.olive)
-    response = client.get(reverse("late_book"), {"q": "fair\x00weather"})
+    response = client.get(reverse("registers:late_book"), {"q": "fair\x00weather"})
     assert response.status_code == 200
     assert "Poppy Fairweather" in response.content.decode()
-    assert client.get(reverse("late_book") + "?q=%00").status_code == 200
+    assert client.get(reverse("registers:late_book") + "?q=%00").status_code == 200

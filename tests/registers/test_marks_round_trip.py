@@ -35,7 +35,9 @@ def test_exported_marks_import_to_the_same_figures_in_an_empty_school(client, ca
         ]
     )  # fmt: skip
     client.force_login(cast.helen)
-    response = client.get(reverse("marks_export"), {"start": "2026-11-02", "end": "2026-11-06"})
+    response = client.get(
+        reverse("reporting:marks_export"), {"start": "2026-11-02", "end": "2026-11-06"}
+    )
     exported = b"".join(response.streaming_content).decode()
     # A second school, empty: the same child under a UPN of its own there.
     other = factories.SchoolFactory(urn="199999")

@@ -11,12 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def register_url(group, session="AM", day=DAY):
-    return reverse("register", args=[group.id, day.isoformat(), session])
+    return reverse("registers:register", args=[group.id, day.isoformat(), session])
 
 
 def test_my_registers_lists_todays_sessions_for_my_classes_only(client, cast, at_905):
     client.force_login(cast.alice)
-    page = client.get(reverse("my_registers")).content.decode()
+    page = client.get(reverse("registers:my_registers")).content.decode()
     assert "Hawthorn · AM" in page and "Hawthorn · PM" in page
     assert "Rowan" not in page
     assert "not taken" in page
@@ -35,7 +35,7 @@ def test_a_teacher_cannot_open_another_class_register(client, cast, at_905):
 def test_governors_and_users_without_a_role_open_no_register(client, cast, at_905, who):
     client.force_login(getattr(cast, who))
     assert client.get(register_url(cast.hawthorn)).status_code == 404
-    assert client.get(reverse("my_registers")).status_code == 403
+    assert client.get(reverse("registers:my_registers")).status_code == 403
 
 
 def test_a_register_cannot_be_taken_for_tomorrow(client, cast, at_905):
@@ -61,13 +61,15 @@ def test_the_pupil_attendance_page_shows_the_grid_and_dfe_figures(client, cast, 
             cast.poppy, day, session, code, by=cast.helen, now=london(9, 0, day), source="office"
         )
     client.force_login(cast.alice)
-    page = client.get(reverse("pupil_attendance", args=[cast.poppy.id])).content.decode()
+    page = client.get(reverse("registers:pupil_attendance", args=[cast.poppy.id])).content.decode()
     assert "83.3%" in page  # 5 of 6 possible sessions
     assert 'title="Wed 25 Nov AM: Illness (not a medical or dental appointment)"' in page
     # A teacher sees the grid but not the amendment links.
-    assert reverse("mark_detail", args=[cast.poppy.id, "2026-11-25", "AM"]) not in page
+    assert reverse("registers:mark_detail", args=[cast.poppy.id, "2026-11-25", "AM"]) not in page
     client.force_login(cast.bob)
-    assert client.get(reverse("pupil_attendance", args=[cast.poppy.id])).status_code == 404
+    assert (
+        client.get(reverse("registers:pupil_attendance", args=[cast.poppy.id])).status_code == 404
+    )
 
 
 def test_the_office_sees_a_sessions_history_and_amends_it(client, cast, time_machine):
@@ -83,7 +85,7 @@ def test_the_office_sees_a_sessions_history_and_amends_it(client, cast, time_mac
         reason="Unmarked when the register closed",
     )
     client.force_login(cast.olive)
-    url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
+    url = reverse("registers:mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
     assert "Unmarked when the register closed" in client.get(url).content.decode()
     empty = client.post(url, {"code": "I", "reason": "", "seen_version": 1})
     assert empty.status_code == 400
@@ -105,7 +107,7 @@ def test_the_office_sees_a_sessions_history_and_amends_it(client, cast, time_mac
 @pytest.mark.parametrize("who", ["alice", "gwen"])
 def test_teachers_and_governors_cannot_see_or_amend_history(client, cast, who):
     client.force_login(getattr(cast, who))
-    url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
+    url = reverse("registers:mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
     assert client.get(url).status_code == 403
     assert client.post(url, {"code": "O", "reason": "x", "seen_version": 0}).status_code == 403
 
@@ -131,7 +133,7 @@ def test_my_registers_on_a_weekend_says_when_school_is_back(client, cast):
 
     with time_machine.travel(london(10, 0, day=dt.date(2026, 11, 21)), tick=False):
         client.force_login(cast.alice)
-        page = client.get(reverse("my_registers")).content.decode()
+        page = client.get(reverse("registers:my_registers")).content.decode()
     assert "Saturday 21 November is a weekend. Pupils are back on Monday 23 November." in page
 
 
@@ -200,7 +202,7 @@ def test_an_office_amendment_to_l_asks_for_the_minutes(client, cast, time_machin
     time_machine.move_to(london(11, 0))
     write_mark(cast.poppy, DAY, "AM", "N", by=cast.alice, now=london(9, 5), source="register")
     client.force_login(cast.olive)
-    url = reverse("mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
+    url = reverse("registers:mark_detail", args=[cast.poppy.id, DAY.isoformat(), "AM"])
     response = client.post(url, {"code": "L", "reason": "Came in at 09:10", "seen_version": 1})
     assert response.status_code == 400
     assert "Give the minutes late for L" in response.content.decode()

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 def test_a_user_whose_teacher_role_was_removed_sees_no_pupil(client, cast):
     cast.alice.groups.clear()
     client.force_login(cast.alice)
-    assert client.get(reverse("pupil_detail", args=[cast.poppy.id])).status_code == 404
-    assert client.get(reverse("pupil_attendance", args=[cast.poppy.id])).status_code == 404
+    assert client.get(reverse("attendance:pupil_detail", args=[cast.poppy.id])).status_code == 404
+    assert (
+        client.get(reverse("registers:pupil_attendance", args=[cast.poppy.id])).status_code == 404
+    )
 
 
 def test_office_staff_see_no_pupil_of_another_school(client, cast):
@@ -26,9 +28,9 @@ def test_office_staff_see_no_pupil_of_another_school(client, cast):
     build_calendar(other, with_previous_year=False)
     stranger = PupilFactory(school=other)
     client.force_login(cast.olive)
-    assert client.get(reverse("pupil_detail", args=[stranger.id])).status_code == 404
-    assert client.get(reverse("pupil_attendance", args=[stranger.id])).status_code == 404
-    url = reverse("mark_detail", args=[stranger.id, DAY.isoformat(), "AM"])
+    assert client.get(reverse("attendance:pupil_detail", args=[stranger.id])).status_code == 404
+    assert client.get(reverse("registers:pupil_attendance", args=[stranger.id])).status_code == 404
+    url = reverse("registers:mark_detail", args=[stranger.id, DAY.isoformat(), "AM"])
     assert client.get(url).status_code == 404
 
 

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(group, session="AM", day=DAY):
-    return reverse("register", args=[group.id, day.isoformat(), session])
+    return reverse("registers:register", args=[group.id, day.isoformat(), session])
 
 
 def post_marks(client, group, marks, session="AM", versions=None, **extra):

@@ -122,9 +122,12 @@ def test_the_reminder_time_is_the_schools_setting(cast):
 def test_the_teacher_sees_the_reminder_on_screen(client, cast):
     client.force_login(cast.alice)
     with time_machine.travel(london(9, 10), tick=False):
-        assert "has not been taken" not in client.get(reverse("my_registers")).content.decode()
+        assert (
+            "has not been taken"
+            not in client.get(reverse("registers:my_registers")).content.decode()
+        )
     with time_machine.travel(london(9, 16), tick=False):
-        page = client.get(reverse("my_registers")).content.decode()
+        page = client.get(reverse("registers:my_registers")).content.decode()
     assert "Hawthorn's AM register has not been taken" in page
     assert "Rowan" not in page  # Bob's class, not hers
 
@@ -133,9 +136,9 @@ def test_the_office_is_told_at_once_on_every_page_and_sees_the_list(client, cast
     close_due_registers(cast.school, london(9, 20))
     client.force_login(cast.olive)
     with time_machine.travel(london(9, 21), tick=False):
-        late_book = client.get(reverse("late_book")).content.decode()
-        listing = client.get(reverse("untaken_registers")).content.decode()
+        late_book = client.get(reverse("registers:late_book")).content.decode()
+        listing = client.get(reverse("registers:untaken_registers")).content.decode()
     assert "2 registers closed without being taken" in late_book
     assert "held back from calling" in listing and cast.alice.display_name() in listing
     client.force_login(cast.alice)
-    assert client.get(reverse("untaken_registers")).status_code == 403
+    assert client.get(reverse("registers:untaken_registers")).status_code == 403

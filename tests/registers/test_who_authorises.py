@@ -68,7 +68,7 @@ def test_the_admin_is_not_a_superuser_and_cannot_open_the_queue(client, cast):
     assert not cast.adam.is_superuser
     assert not cast.adam.has_perm("attendance.authorise_absence")
     client.force_login(cast.adam)
-    assert client.get(reverse("authorisation_queue")).status_code == 403
+    assert client.get(reverse("absences:authorisation_queue")).status_code == 403
 
 
 def test_the_demo_admin_is_an_ordinary_role(settings, tmp_path):

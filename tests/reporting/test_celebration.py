@@ -76,10 +76,10 @@ def test_a_class_smaller_than_five_is_not_class_of_the_week(cast, week):
 def test_certificates_are_pdfs_with_the_names_for_staff_only(client, cast, week, time_machine):
     time_machine.move_to(london(16, 0, MON + dt.timedelta(days=4)))
     client.force_login(cast.gwen)
-    assert client.get(reverse("celebration")).status_code == 403
+    assert client.get(reverse("reporting:celebration")).status_code == 403
     client.force_login(cast.helen)
-    assert "Hawthorn" in client.get(reverse("celebration")).content.decode()
-    response = client.get(reverse("certificates", args=["class"]))
+    assert "Hawthorn" in client.get(reverse("reporting:celebration")).content.decode()
+    response = client.get(reverse("reporting:certificates", args=["class"]))
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Class of the week" in text and "Hawthorn" in text
 
@@ -87,9 +87,11 @@ def test_certificates_are_pdfs_with_the_names_for_staff_only(client, cast, week,
 def test_the_celebration_and_today_tables_download_as_csv(client, cast, week, time_machine):
     time_machine.move_to(london(16, 0, MON + dt.timedelta(days=4)))
     client.force_login(cast.helen)
-    full = client.get(reverse("celebration"), {"format": "csv", "table": "full"}).content.decode()
+    full = client.get(
+        reverse("reporting:celebration"), {"format": "csv", "table": "full"}
+    ).content.decode()
     assert full.splitlines()[0] == "upn,name,class,sessions" and cast.poppy.upn in full
-    week_csv = client.get(reverse("reporting_today"), {"format": "csv"}).content.decode()
+    week_csv = client.get(reverse("reporting:reporting_today"), {"format": "csv"}).content.decode()
     assert "Hawthorn,100.0" in week_csv and "Rowan,90.0" in week_csv
 
 
@@ -117,15 +119,15 @@ def test_full_attendance_over_the_term_or_the_school_year(client, cast, week, ti
     ).update(admission_date=dt.date(2026, 9, 3))
     time_machine.move_to(london(16, 0, january + dt.timedelta(days=4)))
     client.force_login(cast.helen)
-    term = client.get(reverse("celebration")).content.decode()
+    term = client.get(reverse("reporting:celebration")).content.decode()
     assert "100% attendance this Spring term 2026/27 (2)" in term  # no marks for the rest
-    year = client.get(reverse("celebration"), {"over": "year"}).content.decode()
+    year = client.get(reverse("reporting:celebration"), {"over": "year"}).content.decode()
     assert "100% attendance this school year 2026/27 (5)" in year
     csv_text = client.get(
-        reverse("celebration"), {"over": "year", "format": "csv", "table": "full"}
+        reverse("reporting:celebration"), {"over": "year", "format": "csv", "table": "full"}
     ).content.decode()
     assert cast.poppy.upn in csv_text and cast.sam.upn not in csv_text
-    pdf = client.get(reverse("certificates", args=["full"]), {"over": "year"})
+    pdf = client.get(reverse("reporting:certificates", args=["full"]), {"over": "year"})
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Poppy" in text and "Okafor" not in text and "school year 2026/27" in text
 

@@ -124,7 +124,7 @@ def test_the_csv_has_the_checking_columns(client, cast, time_machine):
     lay_out(cast.poppy, [("/", "I")])
     client.force_login(cast.helen)
     response = client.get(
-        reverse("census_attendance"), {"period": "2026-27-autumn", "format": "csv"}
+        reverse("reporting:census_attendance"), {"period": "2026-27-autumn", "format": "csv"}
     )
     assert response["Content-Disposition"].endswith('2026-27-autumn.csv"')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
@@ -147,19 +147,22 @@ def test_the_csv_has_the_checking_columns(client, cast, time_machine):
 def test_the_page_offers_the_periods_started_and_shows_the_latest(client, cast, time_machine):
     time_machine.move_to(london(10, 0, dt.date(2027, 1, 6)))
     client.force_login(cast.arthur)
-    page = client.get(reverse("census_attendance")).content.decode()
+    page = client.get(reverse("reporting:census_attendance")).content.decode()
     assert "Spring term 2026/27" in page and "Autumn term 2026/27" in page
     assert "Summer term, second half 2025/26" in page
     assert "Summer term, first half 2026/27" not in page  # not started
     assert cast.poppy.upn in page
-    assert client.get(reverse("census_attendance"), {"period": "2026-27-x"}).status_code == 404
+    assert (
+        client.get(reverse("reporting:census_attendance"), {"period": "2026-27-x"}).status_code
+        == 404
+    )
 
 
 def test_teachers_and_governors_cannot_reach_it(client, cast):
     for who in (cast.alice, cast.gwen):
         client.force_login(who)
-        assert client.get(reverse("census_attendance")).status_code == 403
-        csv_url = reverse("census_attendance")
+        assert client.get(reverse("reporting:census_attendance")).status_code == 403
+        csv_url = reverse("reporting:census_attendance")
         assert client.get(csv_url, {"period": "2026-27-autumn", "format": "csv"}).status_code == 403
 
 

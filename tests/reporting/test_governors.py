@@ -56,14 +56,14 @@ def _governors_csv(client, cast, time_machine) -> str:
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
     return client.get(
-        reverse("governors"), {"term": "2026-27-autumn", "format": "csv"}
+        reverse("reporting:governors"), {"term": "2026-27-autumn", "format": "csv"}
     ).content.decode()
 
 
 def test_governors_see_figures_charts_and_no_pupil(client, cast, term_of_marks, time_machine):
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
-    page = client.get(reverse("governors")).content.decode()
+    page = client.get(reverse("reporting:governors")).content.decode()
     assert "Autumn term 2026/27" in page
     assert "<svg" in page and "Attendance week by week" in page
     assert "Hawthorn" in page and "fewer than 5 pupils" in page  # Rowan has one pupil
@@ -76,7 +76,7 @@ def test_governors_see_figures_charts_and_no_pupil(client, cast, term_of_marks, 
 def test_the_termly_pdf_has_the_figures(client, cast, term_of_marks, time_machine):
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
-    response = client.get(reverse("governors_pdf", args=["2026-27-autumn"]))
+    response = client.get(reverse("reporting:governors_pdf", args=["2026-27-autumn"]))
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())
@@ -84,7 +84,7 @@ def test_the_termly_pdf_has_the_figures(client, cast, term_of_marks, time_machin
     assert "Poppy" not in text and "Zedd" not in text
 
 
-@pytest.mark.parametrize("url_name", ["reporting_today", "marks_export"])
+@pytest.mark.parametrize("url_name", ["reporting:reporting_today", "reporting:marks_export"])
 def test_governors_and_teachers_cannot_reach_staff_reports(client, cast, url_name):
     for who in (cast.gwen, cast.alice):
         client.force_login(who)
@@ -100,12 +100,16 @@ def test_the_marks_export_lists_upn_date_session_code(client, cast, term_of_mark
 
     close_due_registers(cast.school, london(9, 20, dt.date(2026, 11, 26)))  # nobody took them
     client.force_login(cast.helen)
-    response = client.get(reverse("marks_export"), {"start": "2026-11-02", "end": "2026-11-02"})
+    response = client.get(
+        reverse("reporting:marks_export"), {"start": "2026-11-02", "end": "2026-11-02"}
+    )
     assert response["Content-Disposition"].endswith('"marks-2026-11-02-to-2026-11-02.csv"')
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "upn,date,session,code,status"
     assert f"{cast.poppy.upn},2026-11-02,AM,/," in lines
-    held = client.get(reverse("marks_export"), {"start": "2026-11-26", "end": "2026-11-26"})
+    held = client.get(
+        reverse("reporting:marks_export"), {"start": "2026-11-26", "end": "2026-11-26"}
+    )
     lines = b"".join(held.streaming_content).decode().splitlines()
     assert f"{cast.poppy.upn},2026-11-26,AM,N,register not taken" in lines
     assert not any(",2026-11-03," in line for line in lines)
@@ -115,18 +119,23 @@ def test_the_first_address_of_the_marks_export_still_works(client, cast, term_of
     client.force_login(cast.helen)
     response = client.get("/reporting/marks.csv", {"from": "2026-11-02", "to": "2026-11-02"})
     assert response.status_code == 301
-    assert response["Location"] == reverse("marks_export") + "?start=2026-11-02&end=2026-11-02"
+    assert (
+        response["Location"]
+        == reverse("reporting:marks_export") + "?start=2026-11-02&end=2026-11-02"
+    )
 
 
 def test_the_marks_export_asks_for_dates_and_explains_bad_ones(client, cast, time_machine):
     time_machine.move_to(london(9, 30, MON))
     client.force_login(cast.helen)
-    page = client.get(reverse("marks_export")).content.decode()
+    page = client.get(reverse("reporting:marks_export")).content.decode()
     assert 'name="start"' in page and 'value="2026-11-02"' in page  # up to today
-    bad = client.get(reverse("marks_export"), {"start": "2026-11-13", "end": "2026-11-02"})
+    bad = client.get(
+        reverse("reporting:marks_export"), {"start": "2026-11-13", "end": "2026-11-02"}
+    )
     assert bad.status_code == 400
     assert "The end date is before the start date." in bad.content.decode()
-    junk = client.get(reverse("marks_export"), {"start": "yesterday", "end": ""})
+    junk = client.get(reverse("reporting:marks_export"), {"start": "yesterday", "end": ""})
     assert junk.status_code == 400
     assert "Enter a valid date." in junk.content.decode()
     assert "This field is required." in junk.content.decode()
@@ -154,12 +163,12 @@ def test_the_head_sees_today(client, cast, term_of_marks, time_machine):
         sessions_counted=10,
     )
     client.force_login(cast.helen)
-    page = client.get(reverse("reporting_today")).content.decode()
+    page = client.get(reverse("reporting:reporting_today")).content.decode()
     assert "This morning" in page
     hawthorn = re.search(r"<th>Hawthorn</th>(.*?)</tr>", page).group(1)
     assert "taken 08:52" in hawthorn and "not taken" in hawthorn  # AM taken, PM still to come
     rowan = re.search(r"<th>Rowan</th>(.*?)</tr>", page).group(1)
-    rowan_am = reverse("register", args=[cast.rowan.id, "2026-11-02", "AM"])
+    rowan_am = reverse("registers:register", args=[cast.rowan.id, "2026-11-02", "AM"])
     # Half past nine: the morning register has closed without being taken.
     assert f'class="bad" href="{rowan_am}">closed, not taken' in rowan
     # The case's next deadline: ten days from opening, to decide on support or a notice.
@@ -179,7 +188,7 @@ def test_staff_drill_down_to_the_pupils_behind_a_figure_and_governors_cannot(
     client, cast, term_of_marks, time_machine
 ):
     time_machine.move_to(london(16, 0))
-    url = reverse("cohort_pupils")
+    url = reverse("reporting:cohort_pupils")
     query = {"term": "2026-27-autumn", "by": "registration_group", "value": str(cast.rowan.id)}
     client.force_login(cast.gwen)
     assert client.get(url, query).status_code == 403
@@ -189,7 +198,7 @@ def test_staff_drill_down_to_the_pupils_behind_a_figure_and_governors_cannot(
     csv_text = client.get(url, {**query, "format": "csv"}).content.decode()
     assert cast.sam.upn in csv_text
     assert "<h1>Class Rowan" in page
-    dashboard = client.get(reverse("governors")).content.decode()
+    dashboard = client.get(reverse("reporting:governors")).content.decode()
     assert f"by=registration_group&amp;value={cast.hawthorn.id}" in dashboard
     # From the number of pupils to every pupil behind the whole-school figures.
     assert "by=school&amp;value=all" in dashboard
@@ -197,7 +206,7 @@ def test_staff_drill_down_to_the_pupils_behind_a_figure_and_governors_cannot(
     assert "<h1>Whole school" in everyone.content.decode()
     assert "Sam Okafor" in everyone.content.decode() and "Poppy" in everyone.content.decode()
     client.force_login(cast.gwen)
-    assert "by=school" not in client.get(reverse("governors")).content.decode()
+    assert "by=school" not in client.get(reverse("reporting:governors")).content.decode()
 
 
 def test_governors_download_the_tables_and_the_half_term_report(
@@ -208,7 +217,7 @@ def test_governors_download_the_tables_and_the_half_term_report(
     # Willow (5) is hidden too, or Rowan would be the whole school less the rest.
     assert "class,Willow,hidden," in tables
     assert "Poppy" not in tables and "Okafor" not in tables
-    response = client.get(reverse("governors_pdf", args=["2026-27-autumn-2"]))
+    response = client.get(reverse("reporting:governors_pdf", args=["2026-27-autumn-2"]))
     text = " ".join(
         " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
     )
@@ -216,7 +225,7 @@ def test_governors_download_the_tables_and_the_half_term_report(
     # Whole school only: a group in both the term and a half-term could be
     # worked out for the other half by subtraction.
     assert "Persistent absence" in text and "Hawthorn" not in text and "Year 4" not in text
-    termly = client.get(reverse("governors_pdf", args=["2026-27-autumn"]))
+    termly = client.get(reverse("reporting:governors_pdf", args=["2026-27-autumn"]))
     termly_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(termly.content)).pages)
     assert "Hawthorn" in termly_text and "Year 4" in termly_text
 
@@ -231,9 +240,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     client.force_login(cast.gwen)
     # The first view freezes the term's groups; each checks the session's second factor.
     with django_assert_max_num_queries(26):
-        assert client.get(reverse("governors")).status_code == 200
+        assert client.get(reverse("reporting:governors")).status_code == 200
     with django_assert_max_num_queries(19):
-        assert client.get(reverse("governors")).status_code == 200
+        assert client.get(reverse("reporting:governors")).status_code == 200
 
 
 def test_a_hidden_group_hides_its_complement(client, cast, term_of_marks, time_machine):
@@ -249,14 +258,15 @@ def test_staff_open_the_persistently_absent_pupils_behind_the_headline(
 ):
     time_machine.move_to(london(16, 0))
     client.force_login(cast.helen)
-    dashboard = client.get(reverse("governors")).content.decode()
+    dashboard = client.get(reverse("reporting:governors")).content.decode()
     assert "by=absence&amp;value=persistent" in dashboard
     page = client.get(
-        reverse("cohort_pupils"), {"term": "2026-27-autumn", "by": "absence", "value": "persistent"}
+        reverse("reporting:cohort_pupils"),
+        {"term": "2026-27-autumn", "by": "absence", "value": "persistent"},
     ).content.decode()
     assert "Sam Okafor" in page and "Poppy" not in page  # Sam missed half his sessions
     client.force_login(cast.gwen)
-    assert "by=absence" not in client.get(reverse("governors")).content.decode()
+    assert "by=absence" not in client.get(reverse("reporting:governors")).content.decode()
 
 
 def test_no_class_or_year_group_gives_away_a_hidden_one(client, cast, term_of_marks, time_machine):
@@ -279,7 +289,7 @@ def test_no_class_or_year_group_gives_away_a_hidden_one(client, cast, term_of_ma
     assert "class,Rowan,fewer than 5" in tables
     assert "class,Larch,hidden," in tables
     assert "year group,Year 5,11," in tables  # Sam and Larch together say nothing of Sam
-    page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
+    page = client.get(reverse("reporting:governors"), {"term": "2026-27-autumn"}).content.decode()
     assert "hidden, so a small group" in page
 
 
@@ -293,7 +303,8 @@ def test_pupils_without_a_class_are_counted_and_protected(
     assert "class,No class,fewer than 5" in tables
     client.force_login(cast.helen)
     page = client.get(
-        reverse("cohort_pupils"), {"term": "2026-27-autumn", "by": "school", "value": "all"}
+        reverse("reporting:cohort_pupils"),
+        {"term": "2026-27-autumn", "by": "school", "value": "all"},
     ).content.decode()
     assert "Pupil" in page and str(loner.legal_first_name) in page
 
@@ -313,14 +324,14 @@ def test_pupils_without_a_class_are_counted_and_protected(
 def test_a_bad_drill_down_is_a_clear_not_found(client, cast, term_of_marks, time_machine, query):
     time_machine.move_to(london(16, 0))
     client.force_login(cast.helen)
-    response = client.get(reverse("cohort_pupils"), {"term": "2026-27-autumn", **query})
+    response = client.get(reverse("reporting:cohort_pupils"), {"term": "2026-27-autumn", **query})
     assert response.status_code == 404
 
 
 def test_a_term_not_yet_started_says_so(client, cast, term_of_marks, time_machine):
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
-    page = client.get(reverse("governors"), {"term": "2026-27-summer"}).content.decode()
+    page = client.get(reverse("reporting:governors"), {"term": "2026-27-summer"}).content.decode()
     assert "This term has not started yet" in page and "starts 12 April 2027" in page
     assert "Autumn 1 2026/27 report" not in page  # only the chosen term's half-terms
 
@@ -348,7 +359,7 @@ def test_pupil_lists_download_without_spreadsheet_formulas(
     time_machine.move_to(london(16, 0))
     client.force_login(cast.helen)
     csv_text = client.get(
-        reverse("cohort_pupils"),
+        reverse("reporting:cohort_pupils"),
         {"term": "2026-27-autumn", "by": "school", "value": "all", "format": "csv"},
     ).content.decode()
     assert ",'=HYPERLINK(1) Okafor," in csv_text
@@ -408,7 +419,9 @@ def test_a_like_for_like_line_of_pupils_aged_5_to_15(client, cast, time_machine,
         assert "aged 5-15" not in tables
     else:
         assert "whole school aged 5-15,Autumn term 2026/27,12,100.0," in tables
-        page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
+        page = client.get(
+            reverse("reporting:governors"), {"term": "2026-27-autumn"}
+        ).content.decode()
         assert "Aged 5–15" in page
 
 
@@ -472,7 +485,7 @@ def test_a_school_of_fewer_than_five_pupils_shows_no_figures(client, cast, time_
     tables = _governors_csv(client, cast, time_machine)
     assert tables.splitlines()[1] == "whole school,Autumn term 2026/27,fewer than 5"
     assert len(tables.splitlines()) == 2
-    page = client.get(reverse("governors"), {"term": "2026-27-autumn"}).content.decode()
+    page = client.get(reverse("reporting:governors"), {"term": "2026-27-autumn"}).content.decode()
     assert "Fewer than 5 pupils have a possible session" in page and "<svg" not in page
 
 
@@ -518,7 +531,7 @@ def test_a_terms_groups_stay_as_they_were_when_records_change(
     # Staff opening the FSM row see the pupils counted in it: not Poppy yet.
     client.force_login(cast.helen)
     fsm = client.get(
-        reverse("cohort_pupils"),
+        reverse("reporting:cohort_pupils"),
         {"term": "2026-27-autumn", "by": "free_school_meals", "value": "false"},
     ).content.decode()
     assert "Poppy Fairweather" in fsm

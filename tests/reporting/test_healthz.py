@@ -31,7 +31,7 @@ def test_it_works(client, cast):
     with time_machine.travel(now, tick=False):
         close_due_registers(cast.school, london(9, 21))
         beat_alive(now)
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 200
     assert response.json()["ok"] is True
     found = checks(response)
@@ -82,7 +82,7 @@ def test_it_fails_at_0930_on_a_school_day_when_the_registers_have_not_closed(cli
     now = london(9, 30)
     with time_machine.travel(now, tick=False):
         beat_alive(now)
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 503
     close = checks(response)["AM register close"]
     assert close == {
@@ -98,7 +98,7 @@ def test_a_close_is_not_due_until_a_few_minutes_after_its_time(client, cast):
     now = london(9, 23)  # the close job runs every two minutes
     with time_machine.travel(now, tick=False):
         beat_alive(now)
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 200
     assert "AM register close" not in checks(response)
 
@@ -108,7 +108,7 @@ def test_a_day_with_no_school_has_no_closes_to_check(client, cast, day):
     now = london(17, 0, day)
     with time_machine.travel(now, tick=False):
         beat_alive(now)
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 200
     assert set(checks(response)) == {"database", "redis", "heartbeat"}
 
@@ -118,13 +118,13 @@ def test_it_fails_when_first_day_calling_has_not_run_since_it_was_due(client, ca
     with time_machine.travel(now, tick=False):
         close_due_registers(cast.school, london(9, 21))
         beat_alive(now)
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
         assert response.status_code == 503
         assert checks(response)["first-day calling"]["detail"] == (
             "due from 09:35, not run since 09:48"
         )
         heartbeats.record(heartbeats.FIRST_DAY_CALLING, london(9, 55))
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 200
     assert checks(response)["first-day calling"]["detail"] == "due from 09:35, running"
 
@@ -135,9 +135,9 @@ def test_after_its_hours_calling_must_have_run_in_them(client, cast):
         close_due_registers(cast.school, london(13, 40))
         beat_alive(now)
         heartbeats.record(heartbeats.FIRST_DAY_CALLING, london(16, 30))  # too late to call
-        assert client.get(reverse("healthz")).status_code == 503
+        assert client.get(reverse("reporting:healthz")).status_code == 503
         heartbeats.record(heartbeats.FIRST_DAY_CALLING, london(9, 40))
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 200
     found = checks(response)
     assert found["AM register close"]["ok"] and found["PM register close"]["ok"]
@@ -148,7 +148,7 @@ def test_it_fails_when_redis_is_out_of_reach(client, school):
         override_settings(REDIS_URL="redis://127.0.0.1:1/0"),
         time_machine.travel(london(12, 0, SATURDAY), tick=False),
     ):
-        response = client.get(reverse("healthz"))
+        response = client.get(reverse("reporting:healthz"))
     assert response.status_code == 503
     assert checks(response)["redis"] == {
         "name": "redis",
@@ -160,7 +160,7 @@ def test_it_fails_when_redis_is_out_of_reach(client, school):
 def test_a_load_balancer_can_ask_about_the_web_servers_own_part(client, cast):
     # A stopped beat must not take every web server out of service.
     with time_machine.travel(london(9, 30), tick=False):
-        response = client.get(reverse("healthz"), {"check": ["database", "redis"]})
+        response = client.get(reverse("reporting:healthz"), {"check": ["database", "redis"]})
     assert response.status_code == 200
     assert set(checks(response)) == {"database", "redis"}
 
@@ -169,7 +169,7 @@ def test_the_answer_has_no_personal_data(client, cast):
     now = london(10, 0)
     with time_machine.travel(now, tick=False):
         beat_alive(now)
-        body = client.get(reverse("healthz")).content.decode()
+        body = client.get(reverse("reporting:healthz")).content.decode()
     for word in ["Poppy", "Fairweather", "Sam", "Okafor", "Hawthorn", "Rowan", "Heartwood"]:
         assert word not in body
     for user in cast.by_role().values():
@@ -177,5 +177,5 @@ def test_the_answer_has_no_personal_data(client, cast):
 
 
 def test_it_is_not_kept_in_a_cache(client, school):
-    response = client.get(reverse("healthz"))
+    response = client.get(reverse("reporting:healthz"))
     assert response["Cache-Control"] == "no-store"

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def heartbeat_check(client) -> tuple[int, dict]:
-    response = client.get(reverse("healthz"), {"check": "heartbeat"})
+    response = client.get(reverse("reporting:healthz"), {"check": "heartbeat"})
     return response.status_code, response.json()["checks"][0]
 
 

@@ -61,7 +61,7 @@ def test_the_governors_csv_says_hidden_not_fewer_than_five(client, cast, time_ma
     Pupil.objects.filter(pk=cast.sam.pk).update(has_social_worker=True)
     time_machine.move_to(london(16, 0))
     client.force_login(cast.gwen)
-    tables = client.get(reverse("governors"), {"format": "csv"}).content.decode()
+    tables = client.get(reverse("reporting:governors"), {"format": "csv"}).content.decode()
     on_roll = {
         line.split(",")[1]: line.split(",")[2]
         for line in tables.splitlines()

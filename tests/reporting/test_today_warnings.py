@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_jobs_run")]
 
 def today_page(client, cast) -> str:
     client.force_login(cast.helen)
-    response = client.get(reverse("reporting_today"))
+    response = client.get(reverse("reporting:reporting_today"))
     assert response.status_code == 200
     return response.content.decode()
 
