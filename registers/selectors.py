@@ -14,7 +14,7 @@ from attendance.selectors import current_academic_year, pupils_on_roll
 
 from . import rules
 from .models import LateArrival, Mark, MarkChange, Register
-from .statistics import Figures, figures_by_pupil
+from .statistics import Figures, figures_by_pupil_weekly
 
 # Marks on a register nobody took before it closed, until the office completes
 # it: the N the close wrote says "not taken", not "absent", so nothing that acts
@@ -77,7 +77,7 @@ def register_sheet(
         )
     }
     year = group.academic_year
-    figures = figures_by_pupil(ids, year.start_date, day - dt.timedelta(days=1))
+    figures = figures_by_pupil_weekly(ids, year.start_date, day - dt.timedelta(days=1))
     closed = bool(register and register.closed_at) or rules.is_closed_for_teachers(
         school, day, session, now
     )

@@ -24,6 +24,7 @@ from registers.statistics import (
     SEVERE_ABSENCE,
     UNAUTHORISED,
     Figures,
+    week_edges,
 )
 
 from .models import GroupedPupil
@@ -189,22 +190,6 @@ def _split_values(wanted: dict[str, str | dict[str, str]]) -> tuple[str, list[st
     return ", ".join(f"({row})" for row in rows), named
 
 
-def _week_edges(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date, list]:
-    """The whole weeks in the range (first Monday, the Monday after the last),
-    and the part-weeks at either end as date ranges."""
-    # A week counts as whole when its Monday to Friday lie in the range: marks
-    # on a Saturday or Sunday can only be # or Z, which count in no column.
-    first_full = start + dt.timedelta(days=(7 - start.weekday()) % 7)
-    end_monday = end - dt.timedelta(days=end.weekday())
-    after_full = end_monday + dt.timedelta(weeks=1) if end.weekday() >= 4 else end_monday
-    if after_full < first_full:  # the range lies inside one week
-        first_full = after_full = end + dt.timedelta(days=1)
-    edge_ranges = [
-        (a, b) for a, b in ((start, first_full - dt.timedelta(days=1)), (after_full, end)) if a <= b
-    ]
-    return first_full, after_full, edge_ranges
-
-
 def cohort_figures_all(
     school_id: int,
     start: dt.date,
@@ -226,7 +211,7 @@ def cohort_figures_all(
     # Whole weeks come from the summary the triggers keep (registers_pupilweek);
     # the part-weeks at either end of the range are counted from the marks,
     # per pupil so the (pupil, date) index serves even a whole trust's table.
-    first_full, after_full, edge_ranges = _week_edges(start, end)
+    first_full, after_full, edge_ranges = week_edges(start, end)
     edges = "".join(
         f"""
             UNION ALL
