@@ -3,7 +3,9 @@
     .venv/bin/python bench/thresholds.py            # build the data set (once) and measure
     .venv/bin/python bench/thresholds.py --rebuild  # throw the data set away and build it again
 
-Builds a separate database (rollcall_bench): 25 schools x 2,000 pupils =
+Builds a separate database (BENCH_DATABASE_URL, default rollcall_bench),
+marked with a comment as this bench's; it refuses to drop a database of that
+name that it did not build. 25 schools x 2,000 pupils =
 50,000 pupils with every session of 2025/26 marked (about 19 million rows),
 loaded with COPY. Then it times
   - the job, as a worker runs it (`manage.py check_thresholds` in a child
@@ -25,15 +27,20 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BENCH_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rollcall_bench"
 )
+BENCH_DB = urllib.parse.urlparse(BENCH_URL).path.lstrip("/")
+# The database this bench builds says so; it never drops one that does not.
+BUILT_BY = "built by bench/thresholds.py"
 SCHOOLS, PUPILS_PER_SCHOOL = 25, 2000
 AS_OF = dt.date(2026, 7, 21)
 TERMS = [
@@ -125,10 +132,29 @@ def school_days() -> list[dt.date]:
     return days
 
 
+def bench_database(conn) -> str | None:
+    """None if there is no such database, else who built it ("" if unknown)."""
+    row = conn.execute(
+        "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database"
+        " WHERE datname = %s",
+        [BENCH_DB],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def build() -> None:
+    name = sql.Identifier(BENCH_DB)
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS rollcall_bench")
-        conn.execute("CREATE DATABASE rollcall_bench")
+        found = bench_database(conn)
+        if found is not None and found != BUILT_BY:
+            raise SystemExit(
+                f"Database {BENCH_DB!r} exists and this bench did not build it: set"
+                " BENCH_DATABASE_URL to another name (nothing was dropped)."
+            )
+        if found is not None:
+            conn.execute(sql.SQL("DROP DATABASE {}").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, sql.Literal(BUILT_BY)))
     started = time.perf_counter()
     manage("migrate", "--no-input", "-v", "0")
     days = school_days()
@@ -278,9 +304,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'rollcall_bench'"
-        ).fetchone()
+        exists = bench_database(conn) is not None
     if args.rebuild or not exists:
         build()
     with psycopg.connect(BENCH_URL, autocommit=True) as conn:
