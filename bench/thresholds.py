@@ -159,18 +159,17 @@ def build() -> None:
     manage("migrate", "--no-input", "-v", "0")
     days = school_days()
     rng = random.Random(2026)
+    # Schools through the model, so every setting takes its default (raw SQL
+    # went stale each time School gained a setting).
+    manage(
+        "shell",
+        "-c",
+        "from attendance.models import School\n"
+        f"for s in range({SCHOOLS}):\n"
+        "    School.objects.create(name=f'Bench School {s + 1}', urn=str(800000 + s),"
+        " local_authority='Trustshire', attendance_target=96)",
+    )
     with psycopg.connect(BENCH_URL, autocommit=True) as conn:
-        for s in range(SCHOOLS):
-            conn.execute(
-                "INSERT INTO attendance_school (name, urn, local_authority, timezone, doors_open, "
-                "am_register_opens, am_register_closes, pm_register_opens, pm_register_closes, "
-                "attendance_target, religious_observance_days_per_year, leave_request_notice_days, "
-                "notice_to_improve_school_weeks, first_day_calling_delay, letter_after_days, "
-                "cme_referral_after_days, phone, email, address, headteacher, la_attendance_email) "
-                "VALUES (%s, %s, 'Trustshire', 'Europe/London', '08:40', '09:00', '09:20', '13:15', "
-                "'13:35', 96, 2, 28, 6, 15, 3, 10, '', '', '', '', '')",
-                [f"Bench School {s + 1}", f"{800000 + s}"],
-            )
         school_ids = [r[0] for r in conn.execute("SELECT id FROM attendance_school ORDER BY id")]
         for school_id in school_ids:
             (year_id,) = conn.execute(
@@ -191,7 +190,7 @@ def build() -> None:
                 "preferred_first_name, preferred_surname, date_of_birth, sex, year_group, admission_date, "
                 "free_school_meals, pupil_premium, send, eal, looked_after, has_social_worker, "
                 "social_worker_name, social_worker_phone, social_worker_email, young_carer, "
-                "gypsy_roma_traveller, healthcare_plan) FROM STDIN"
+                "gypsy_roma_traveller, healthcare_plan, leaving_reason) FROM STDIN"
             ) as copy,
         ):
             n = 0
@@ -223,6 +222,7 @@ def build() -> None:
                             False,
                             False,
                             False,
+                            "",
                         )
                     )
         pupil_ids = [r[0] for r in conn.execute("SELECT id FROM attendance_pupil ORDER BY id")]
