@@ -85,6 +85,14 @@ def _pounds(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
+def in_pounds(amount: Decimal | None) -> str:
+    """An amount as a letter or a message says it: £80, £62.50; "" for none
+    (a second notice has no reduced amount)."""
+    if amount is None:
+        return ""
+    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
+
+
 MAX_NOTICES_IN_MEMORY = 2
 # The payment periods, in days from the parent's receipt of the notice.
 REDUCED_PAYMENT_DAYS = 21

@@ -255,10 +255,6 @@ class PenaltyNoticeDates(LetterHead):
     full_days: int = framework.FULL_PAYMENT_DAYS
 
 
-def _pounds(amount) -> str:
-    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
-
-
 def penalty_notice_letter(notice: PenaltyNotice, today: dt.date) -> bytes:
     school, parent = notice.case.school, notice.parent
     letter = PenaltyNoticeDates(
@@ -280,9 +276,9 @@ def penalty_notice_letter(notice: PenaltyNotice, today: dt.date) -> bytes:
         received_on=f"{notice.received_on:%A %-d %B %Y}",
         sequence=notice.sequence,
         earlier=[f"{n.issued_on:%-d %B %Y}" for n in notice_rests_on(notice)],
-        reduced_amount=_pounds(notice.reduced_amount) if notice.reduced_amount else "",
+        reduced_amount=framework.in_pounds(notice.reduced_amount),
         reduced_by=f"{notice.reduced_by:%A %-d %B %Y}" if notice.reduced_by else "",
-        full_amount=_pounds(notice.full_amount),
+        full_amount=framework.in_pounds(notice.full_amount),
         full_by=f"{notice.full_by:%A %-d %B %Y}",
     )
     return render_pdf("letters/penalty_notice.html", letter)

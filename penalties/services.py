@@ -356,27 +356,25 @@ def amount_payable(notice: PenaltyNotice, paid_on: dt.date) -> Decimal | None:
     return None
 
 
-def _money(amount: Decimal | None) -> str:
-    if amount is None:
-        return ""
-    return f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
-
-
 def _what_is_due(notice: PenaltyNotice, paid_on: dt.date) -> str:
     """What a payment on `paid_on` must be, with the dates the amounts hold to."""
+    reduced, full = (
+        framework.in_pounds(notice.reduced_amount),
+        framework.in_pounds(notice.full_amount),
+    )
     if notice.reduced_by and paid_on <= notice.reduced_by:
         return (
-            f"{_money(notice.reduced_amount)} is due (or {_money(notice.full_amount)} after "
+            f"{reduced} is due (or {full} after "
             f"{notice.reduced_by:%-d %B %Y}, until {notice.full_by:%-d %B %Y})."
         )
     if notice.reduced_by:
         return (
-            f"{_money(notice.full_amount)} is due, by {notice.full_by:%-d %B %Y} "
-            f"({_money(notice.reduced_amount)} only within "
+            f"{full} is due, by {notice.full_by:%-d %B %Y} "
+            f"({reduced} only within "
             f"{(notice.reduced_by - notice.received_on).days} days of receipt on "
             f"{notice.received_on:%-d %B %Y}, by {notice.reduced_by:%-d %B %Y})."
         )
-    return f"{_money(notice.full_amount)} is due, by {notice.full_by:%-d %B %Y}."
+    return f"{full} is due, by {notice.full_by:%-d %B %Y}."
 
 
 @transaction.atomic

@@ -120,6 +120,7 @@ def pupil_weeks_across_schools(
     Only pupils with G, O or U from elsewhere need it: for the others the
     weeks added all come before their first mark here (or hold none of their
     threshold sessions), and no window of theirs changes."""
+    weeks = {school_id: w for school_id, w in weeks.items() if w}
     if not weeks:
         return {}
     with connection.cursor() as cursor:
@@ -282,7 +283,7 @@ def sessions_in_current_window(
             starts[school_id] = recent[0]
     if not starts:
         return {}, {}
-    own = pupil_weeks_across_schools({k: w for k, w in weeks.items() if w}, as_of)
+    own = pupil_weeks_across_schools(weeks, as_of)
     pupil_starts = {pupil_id: w[-window:][0] for pupil_id, w in own.items() if w}
     with connection.cursor() as cursor:
         cursor.execute(

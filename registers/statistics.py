@@ -120,7 +120,29 @@ def week_edges(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date, list]:
     return first_full, after_full, edge_ranges
 
 
-WEEKLY_SQL = """
+# Counting a pupil's marks by statistical category in SQL (alias m), with
+# category_params(): the method's code lists, shared with reporting.cohorts.
+COUNTS = """
+       count(*) FILTER (WHERE m.counted_code = ANY(%(possible)s)) AS possible,
+       count(*) FILTER (WHERE m.counted_code = ANY(%(attending)s)) AS attending,
+       count(*) FILTER (WHERE m.counted_code = ANY(%(authorised)s)) AS authorised,
+       count(*) FILTER (WHERE m.counted_code = ANY(%(unauthorised)s)) AS unauthorised,
+       count(*) FILTER (WHERE m.counted_code = %(late)s) AS late,
+       count(*) FILTER (WHERE m.counted_code = %(late_after_close)s) AS late_after_close"""
+
+
+def category_params() -> dict:
+    return {
+        "possible": list(POSSIBLE),
+        "attending": list(ATTENDING),
+        "authorised": list(AUTHORISED),
+        "unauthorised": list(UNAUTHORISED),
+        "late": codes.LATE,
+        "late_after_close": codes.LATE_AFTER_CLOSE,
+    }
+
+
+WEEKLY_SQL = f"""
 SELECT pupil_id, sum(possible)::int, sum(attending)::int, sum(authorised)::int,
        sum(unauthorised)::int, sum(late)::int, sum(late_after_close)::int
 FROM (
@@ -128,18 +150,12 @@ FROM (
     FROM registers_pupilweek
     WHERE pupil_id = ANY(%(pupils)s) AND monday >= %(first_full)s AND monday < %(after_full)s
     UNION ALL
-    SELECT pupil_id,
-           count(*) FILTER (WHERE counted_code = ANY(%(possible)s)),
-           count(*) FILTER (WHERE counted_code = ANY(%(attending)s)),
-           count(*) FILTER (WHERE counted_code = ANY(%(authorised)s)),
-           count(*) FILTER (WHERE counted_code = ANY(%(unauthorised)s)),
-           count(*) FILTER (WHERE counted_code = %(late)s),
-           count(*) FILTER (WHERE counted_code = %(late_after_close)s)
-    FROM registers_mark
-    WHERE pupil_id = ANY(%(pupils)s)
-      AND ((date >= %(edge0_from)s AND date <= %(edge0_to)s)
-        OR (date >= %(edge1_from)s AND date <= %(edge1_to)s))
-    GROUP BY pupil_id
+    SELECT m.pupil_id,{COUNTS}
+    FROM registers_mark m
+    WHERE m.pupil_id = ANY(%(pupils)s)
+      AND ((m.date >= %(edge0_from)s AND m.date <= %(edge0_to)s)
+        OR (m.date >= %(edge1_from)s AND m.date <= %(edge1_to)s))
+    GROUP BY m.pupil_id
 ) AS weeks
 GROUP BY pupil_id
 """
@@ -164,12 +180,7 @@ def figures_by_pupil_weekly(
         "edge0_to": edge0[1],
         "edge1_from": edge1[0],
         "edge1_to": edge1[1],
-        "possible": sorted(POSSIBLE),
-        "attending": sorted(ATTENDING),
-        "authorised": sorted(AUTHORISED),
-        "unauthorised": sorted(UNAUTHORISED),
-        "late": codes.LATE,
-        "late_after_close": codes.LATE_AFTER_CLOSE,
+        **category_params(),
     }
     with connection.cursor() as cursor:
         cursor.execute(WEEKLY_SQL, params)

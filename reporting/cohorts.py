@@ -14,16 +14,13 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from attendance import codes
 from attendance.pupil_groups import DASHBOARD_GROUPS, fields_of
 from registers.statistics import (
-    ATTENDING,
-    AUTHORISED,
+    COUNTS,
     PERSISTENT_ABSENCE,
-    POSSIBLE,
     SEVERE_ABSENCE,
-    UNAUTHORISED,
     Figures,
+    category_params,
     week_edges,
 )
 
@@ -54,14 +51,6 @@ class CohortFigures(Figures):
 
 
 # Each pupil's sessions, counted as Figures counts them (Mark.counted_code).
-COUNTS = """
-       count(*) FILTER (WHERE m.counted_code = ANY(%(possible)s)) AS possible,
-       count(*) FILTER (WHERE m.counted_code = ANY(%(attending)s)) AS attending,
-       count(*) FILTER (WHERE m.counted_code = ANY(%(authorised)s)) AS authorised,
-       count(*) FILTER (WHERE m.counted_code = ANY(%(unauthorised)s)) AS unauthorised,
-       count(*) FILTER (WHERE m.counted_code = %(late)s) AS late,
-       count(*) FILTER (WHERE m.counted_code = %(late_after_close)s) AS late_after_close"""
-
 PER_PUPIL_SQL = f"""
 SELECT m.pupil_id,{COUNTS}
 FROM registers_mark m
@@ -115,12 +104,7 @@ def _params(school_id: int, start: dt.date, end: dt.date) -> dict:
         "start": start,
         "end": end,
         "age_on": age_on(start),
-        "possible": list(POSSIBLE),
-        "attending": list(ATTENDING),
-        "authorised": list(AUTHORISED),
-        "unauthorised": list(UNAUTHORISED),
-        "late": codes.LATE,
-        "late_after_close": codes.LATE_AFTER_CLOSE,
+        **category_params(),
     }
 
 

@@ -322,13 +322,14 @@ ROWS: list[Row] = [
 ]
 
 
-def url_names() -> list[tuple[str, str]]:
+def url_names(admin: bool = False) -> list[str]:
+    """Every URL's name with its namespace (an unnamed one by its view)."""
     found = []
 
     def walk(patterns, namespace):
         for p in patterns:
             if isinstance(p, URLResolver):
-                if "admin" not in str(p.pattern):
+                if admin or "admin" not in str(p.pattern):
                     walk(p.url_patterns, f"{p.namespace}:" if p.namespace else namespace)
             else:
                 found.append(namespace + (p.name or p.callback.__name__))

@@ -4,24 +4,10 @@ all: a name in a branch no test renders would otherwise fail only in use."""
 import re
 from pathlib import Path
 
-from django.urls import URLResolver, get_resolver
+from tests.test_permission_matrix import url_names
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_TAG = re.compile(r"\{%\s*url\s+['\"]([\w:]+)['\"]")
-
-
-def known_names() -> set[str]:
-    names = set()
-
-    def walk(patterns, namespace):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
-            elif p.name:
-                names.add(namespace + p.name)
-
-    walk(get_resolver().url_patterns, "")
-    return names
 
 
 def test_every_url_a_template_names_exists():
@@ -33,4 +19,5 @@ def test_every_url_a_template_names_exists():
         for name in URL_TAG.findall(path.read_text())
     }
     assert len(used) > 100
-    assert sorted(f"{path}: {name}" for path, name in used if name not in known_names()) == []
+    known = set(url_names(admin=True))
+    assert sorted(f"{path}: {name}" for path, name in used if name not in known) == []
