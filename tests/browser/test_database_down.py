@@ -105,6 +105,10 @@ def private_database(live_server, cast):
 
 
 def blocked_on(lock: psycopg.Connection) -> int:
+    # `lock` holds its transaction open, and PostgreSQL shows a transaction
+    # one snapshot of pg_stat_activity: without clearing it, a poll taken
+    # before the save arrived would be seen again and again.
+    lock.execute("SELECT pg_stat_clear_snapshot()")
     return lock.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
     ).fetchone()[0]
