@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from .backends import taught_groups
 from .models import Pupil, RegistrationGroup, School, User
 from .roles import Role, has_role
 from .selectors import school_for
@@ -32,7 +33,7 @@ def group_authorized(user: User, group: RegistrationGroup) -> bool:
         return False
     if can_see_all_pupils(user):
         return True
-    return user.has_perm("attendance.take_register") and group.teachers.filter(pk=user.pk).exists()
+    return user.has_perm("attendance.take_register") and group.id in taught_groups(user)
 
 
 def pupil_authorized(user: User, pupil: Pupil) -> bool:
@@ -44,7 +45,7 @@ def pupil_authorized(user: User, pupil: Pupil) -> bool:
         return True
     if pupil.registration_group_id is None or not user.has_perm("attendance.take_register"):
         return False
-    return pupil.registration_group.teachers.filter(pk=user.pk).exists()
+    return pupil.registration_group_id in taught_groups(user)
 
 
 def require_pupil(user: User, pupil: Pupil) -> None:

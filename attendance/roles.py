@@ -131,8 +131,10 @@ def roles_of(user) -> set[Role]:
         return set()
     cached = getattr(user, "_rollcall_roles", None)
     if cached is None:
+        from .backends import group_names  # with the permissions, in one query
+
         names = {r.value for r in Role}
-        cached = {Role(n) for n in user.groups.values_list("name", flat=True) if n in names}
+        cached = {Role(n) for n in group_names(user) if n in names}
         if user.is_superuser:
             cached.add(Role.ADMIN)
         user._rollcall_roles = cached

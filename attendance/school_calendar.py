@@ -19,8 +19,9 @@ from functools import lru_cache
 
 import holidays
 from dateutil.easter import easter
+from django.db import connection
 
-from .models import NonSchoolDay, Pupil, School, Term
+from .models import AcademicYear, NonSchoolDay, Pupil, School, Term
 
 
 class Session(StrEnum):
@@ -65,22 +66,35 @@ def _other(session: str) -> str:
     return "morning" if session == Session.PM else "afternoon"
 
 
+# Half-terms (with an end) and non-school days (without), in one query: every
+# register page and most others load a calendar.
+CALENDAR_SQL = f"""
+SELECT t.start_date, t.end_date, NULL, NULL, NULL
+FROM {Term._meta.db_table} t
+JOIN {AcademicYear._meta.db_table} y ON y.id = t.academic_year_id
+WHERE y.school_id = %(school)s
+UNION ALL
+SELECT d.date, NULL, d.sessions, d.kind, d.description
+FROM {NonSchoolDay._meta.db_table} d
+WHERE d.school_id = %(school)s
+ORDER BY 1
+"""
+
+
 class SchoolCalendar:
-    """One school's calendar, loaded once (two queries) and asked many times."""
+    """One school's calendar, loaded once (one query) and asked many times."""
 
     def __init__(self, school: School | None, _terms=None, _closed=None, _why=None):
         self.school = school
         if _terms is None:
-            _terms = list(
-                Term.objects.filter(academic_year__school=school)
-                .order_by("start_date")
-                .values_list("start_date", "end_date")
-            )
-            rows = list(
-                NonSchoolDay.objects.filter(school=school).values_list(
-                    "date", "sessions", "kind", "description"
-                )
-            )
+            _terms, rows = [], []
+            with connection.cursor() as cursor:
+                cursor.execute(CALENDAR_SQL, {"school": school.pk if school else None})
+                for first, last, sessions, kind, description in cursor.fetchall():
+                    if last is not None:
+                        _terms.append((first, last))
+                    else:
+                        rows.append((first, sessions, kind, description))
             _closed = self._closures((day, sessions) for day, sessions, _, _ in rows)
             _why = {
                 day: WHY.get(kind, description or "a non-school day")

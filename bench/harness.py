@@ -208,7 +208,7 @@ def signed_in_cookies(user) -> dict[str, str]:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Bench", confirmed=True)
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="attendance.backends.StaffBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

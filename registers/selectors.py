@@ -58,7 +58,11 @@ def register_sheet(
 ) -> RegisterSheet:
     """Everything the register page shows, in a fixed number of queries."""
     school = group.academic_year.school
-    register = Register.objects.filter(group=group, date=day, session=session).first()
+    register = (
+        Register.objects.filter(group=group, date=day, session=session)
+        .select_related("taken_by")
+        .first()
+    )
     # A class of an earlier year: its pupils have moved up since, and the
     # register lists whoever it was taken for.
     members = Q(registration_group=group)
@@ -71,10 +75,7 @@ def register_sheet(
     )
     ids = [p.id for p in pupils]
     marks = {
-        m.pupil_id: m
-        for m in Mark.objects.filter(pupil_id__in=ids, date=day, session=session).select_related(
-            "entered_by"
-        )
+        m.pupil_id: m for m in Mark.objects.filter(pupil_id__in=ids, date=day, session=session)
     }
     year = group.academic_year
     figures = figures_by_pupil_weekly(ids, year.start_date, day - dt.timedelta(days=1))

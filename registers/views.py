@@ -21,6 +21,7 @@ from .forms import (
     LateArrivalForm,
     parse_day,
     register_form_rows,
+    register_rows_html,
 )
 from .models import Session
 from .statistics import figures_for_pupil
@@ -141,6 +142,19 @@ def register_page(request, group_id: int, day: str, session: str):
     elif outcome and outcome.conflicts:
         status = 409  # the rest saved; these pupils are the person's to decide
     present = rules.present_code(session)
+    teacher_choices = [
+        (present, "Present"),
+        (codes.LATE, "Late"),
+        (codes.NO_REASON_YET, "Absent"),
+    ]
+    read_only = as_teacher and sheet.closed_for_teachers
+    rows = register_rows_html(
+        register_form_rows(sheet, entries, outcome, all_present=prefill_present),
+        as_teacher=as_teacher,
+        read_only=read_only,
+        teacher_choices=teacher_choices,
+        all_codes=codes.in_use(),
+    )
     return render(
         request,
         "registers/register.html",
@@ -148,18 +162,12 @@ def register_page(request, group_id: int, day: str, session: str):
             "sheet": sheet,
             "school": school,
             "as_teacher": as_teacher,
-            "read_only": as_teacher and sheet.closed_for_teachers,
+            "read_only": read_only,
             "outcome": outcome,
-            "rows": register_form_rows(sheet, entries, outcome, all_present=prefill_present),
+            "rows": rows,
             # A reason is kept only when nothing was saved; once used, it is spent.
             "kept_reason": request.POST.get("reason", "") if outcome and outcome.errors else "",
             "present": present,
-            "teacher_choices": [
-                (present, "Present"),
-                (codes.LATE, "Late"),
-                (codes.NO_REASON_YET, "Absent"),
-            ],
-            "all_codes": codes.in_use(),
             "closes": rules.register_times(school, session)[1],
         },
         status=status,
