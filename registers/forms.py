@@ -128,6 +128,23 @@ def register_rows_html(
             )
         return menus[chosen]
 
+    radios: dict[str, str] = {}
+
+    def choices(chosen: str) -> str:
+        """The teacher's three choices with `chosen` checked, escaped once,
+        with {id} for the pupil's id (a number)."""
+        if chosen not in radios:
+            radios[chosen] = format_html_join(
+                "",
+                '<label class="choice choice-{}"><input type="radio" name="code_{{id}}"'
+                ' value="{}"{}> {}</label>',
+                (
+                    (label.lower(), value, " checked" if chosen == value else "", label)
+                    for value, label in teacher_choices
+                ),
+            )
+        return radios[chosen]
+
     rows = []
     for r in form_rows:
         row, mark, pupil = r.row, r.row.mark, r.row.pupil
@@ -155,21 +172,7 @@ def register_rows_html(
             entry = format_html(
                 '<div class="choices" role="radiogroup" aria-label="{}">{}</div>',
                 name,
-                format_html_join(
-                    "",
-                    '<label class="choice choice-{}"><input type="radio" name="code_{}"'
-                    ' value="{}"{}> {}</label>',
-                    (
-                        (
-                            label.lower(),
-                            pupil.id,
-                            value,
-                            " checked" if r.code == value else "",
-                            label,
-                        )
-                        for value, label in teacher_choices
-                    ),
-                ),
+                mark_safe(choices(r.code).replace("{id}", str(int(pupil.id)))),
             )
         elif not as_teacher:
             entry = format_html(

@@ -259,8 +259,18 @@ def change_mark(
 def lock_register(group: RegistrationGroup, day: dt.date, session: str) -> Register:
     """The register, created if need be and locked: every writer of a class's
     marks takes this lock first, so it waits for a register being taken."""
-    register, _ = Register.objects.get_or_create(group=group, date=day, session=session)
-    return Register.objects.select_for_update().get(pk=register.pk)
+    locked = Register.objects.select_for_update()
+    try:
+        return locked.get(group=group, date=day, session=session)
+    except Register.DoesNotExist:
+        pass
+    # ON CONFLICT DO NOTHING: a register another writer creates at the same
+    # moment is theirs to use, and the lock below waits for them (no
+    # savepoint needed, as get_or_create's would be).
+    Register.objects.bulk_create(
+        [Register(group=group, date=day, session=session)], ignore_conflicts=True
+    )
+    return locked.get(group=group, date=day, session=session)
 
 
 def register_for(pupil: Pupil, day: dt.date, session: str) -> Register | None:

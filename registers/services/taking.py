@@ -13,6 +13,7 @@ from attendance.selectors import pupils_on_roll
 
 from .. import rules
 from ..models import Mark, MarkChange, Session
+from ..selectors import REGISTER_PUPIL_FIELDS
 from .marks import SYSTEM_NAME, history_entry, lock_register, may_decide
 
 
@@ -101,7 +102,10 @@ def take_register(
     if session not in calendar.sessions_on(day):
         outcome.errors.append(f"{day:%A %-d %B %Y} {session} is not a school session.")
         return outcome
-    with transaction.atomic():
+    # No savepoint of its own: nothing is written before every check has
+    # passed, and an error raised inside rolls back the caller's transaction
+    # (a page's request) with it.
+    with transaction.atomic(savepoint=False):
         register = lock_register(group, day, session)
         if len(reason) > 300:
             outcome.errors.append("Keep the reason under 300 characters.")
@@ -113,7 +117,12 @@ def take_register(
                 "This register has closed. Ask the office to make any change as an amendment."
             )
             return outcome
-        on_roll = {p.id: p for p in pupils_on_roll(school, day).filter(registration_group=group)}
+        on_roll = {
+            p.id: p
+            for p in pupils_on_roll(school, day)
+            .filter(registration_group=group)
+            .only(*REGISTER_PUPIL_FIELDS)
+        }
         current = {
             m.pupil_id: m
             for m in Mark.objects.select_for_update(of=("self",))

@@ -162,17 +162,17 @@ def test_the_register_page_runs_a_fixed_number_of_queries(
 ):
     pupils = fill_class(cast.hawthorn, size)
     client.force_login(cast.alice)
-    # 12 whatever the class size: the session, the user with their school,
-    # the second factor, the class, the user's roles, permissions and classes
-    # (one), the calendar (one), the register, its pupils, their marks, their
-    # year to date, and the transaction's two.
-    with django_assert_max_num_queries(12):
+    # 11 whatever the class size: the session, the user (with their school,
+    # roles, permissions and classes), the second factor, the class, the
+    # calendar, the register, its pupils, their marks, their year to date,
+    # and the transaction's two.
+    with django_assert_max_num_queries(11):
         assert client.get(url(cast.hawthorn)).status_code == 200
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(17):
         response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
     assert response.status_code == 302
     assert Mark.objects.filter(code="/").count() == size
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         # Changing every saved mark is an amendment of each, still in fixed queries.
         response = post_marks(
             client,
@@ -335,8 +335,8 @@ def test_a_conflicting_submit_runs_a_fixed_number_of_queries(
     client.force_login(cast.alice)
     sign_in_late(pupils[0], london(9, 4), by=cast.olive, now=london(9, 4))
     sign_in_late(pupils[1], london(9, 4), by=cast.olive, now=london(9, 4))
-    # Saving the rest and showing the page again: 21 whatever the class size.
-    with django_assert_max_num_queries(21):
+    # Saving the rest and showing the page again: 19 whatever the class size.
+    with django_assert_max_num_queries(19):
         response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
     assert response.status_code == 409
     assert Mark.objects.filter(code="/").count() == size - 2
