@@ -162,11 +162,11 @@ def test_the_register_page_runs_a_fixed_number_of_queries(
 ):
     pupils = fill_class(cast.hawthorn, size)
     client.force_login(cast.alice)
-    # 11 whatever the class size: the session, the user (with their school,
+    # 10 whatever the class size: the session, the user (with their school,
     # roles, permissions and classes), the second factor, the class, the
-    # calendar, the register, its pupils, their marks, their year to date,
-    # and the transaction's two.
-    with django_assert_max_num_queries(11):
+    # calendar, the register, its pupils with their marks, their year to
+    # date, and the transaction's two.
+    with django_assert_max_num_queries(10):
         assert client.get(url(cast.hawthorn)).status_code == 200
     with django_assert_max_num_queries(17):
         response = post_marks(client, cast.hawthorn, {p: "/" for p in pupils})
