@@ -155,3 +155,12 @@ def test_the_self_contained_error_page_keeps_its_style_under_the_policy():
     style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in content_security_policy()
+
+
+def test_templates_are_compiled_once_per_process():
+    """Production renders from the cached loader: a page's templates are
+    parsed once, not on every request."""
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert isinstance(engines["django"].engine.template_loaders[0], Loader)
