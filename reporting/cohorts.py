@@ -160,18 +160,75 @@ GROUPED_DETAILS = ", ".join(
 )
 
 
-def _split_values(wanted: dict[str, str | dict[str, str]]) -> tuple[str, list[str]]:
-    """The VALUES rows that put each pupil in one group per dimension: (dim,
-    key, then a column per named column), and the named columns."""
-    named = list(dict.fromkeys(c for e in wanted.values() if isinstance(e, dict) for c in e))
-    rows = []
+def _split(wanted: dict[str, str | dict[str, str]]) -> tuple[list[str], list[str], dict]:
+    """The split of cohort_figures_all as GROUPING SETS: the key columns (one
+    per column of each dimension, as text), the sets, and for each value of
+    GROUPING() over all the key columns, the dimension and its columns."""
+    columns, sets, dims = [], [], []
     for name, expression in wanted.items():
-        if isinstance(expression, str):
-            key, columns = f"({expression})", ["NULL"] * len(named)
-        else:
-            key, columns = "NULL", [f"({expression.get(c, 'NULL')})" for c in named]
-        rows.append(", ".join([f"'{name}'", key, *columns]))
-    return ", ".join(f"({row})" for row in rows), named
+        parts = {"": expression} if isinstance(expression, str) else expression
+        aliases = [f"k{len(columns) + i}" for i in range(len(parts))]
+        columns += [f"({e})::text AS {a}" for e, a in zip(parts.values(), aliases, strict=True)]
+        sets.append(f"({', '.join(aliases)})")
+        dims.append((name, list(parts), range(len(columns) - len(parts), len(columns))))
+    # GROUPING(k0, ..., kn) has a 1 bit for each column not grouped in the
+    # row's set, k0 the most significant.
+    every = (1 << len(columns)) - 1
+    masks = {
+        every & ~sum(1 << (len(columns) - 1 - i) for i in positions): (name, names, positions)
+        for name, names, positions in dims
+    }
+    return columns, sets, masks
+
+
+# Each pupil's weeks, and part-weeks, for cohort_figures_all. Whole weeks
+# come from the summary the triggers keep (registers_pupilweek), the
+# part-weeks at either end of the range from the marks. Both are read pupil
+# by pupil through the (pupil, date) indexes: OFFSET 0 keeps each subquery a
+# lookup per pupil (the planner may not merge it into a join), so the plan
+# does not turn on the planner's statistics, and the work grows with the
+# school, not with the trust's tables (tests/reporting/test_dashboard_plans.py).
+_PUPIL_WEEKS = """
+            SELECT s.id AS pupil_id, w.monday, w.possible, w.attending, w.authorised,
+                   w.unauthorised, w.late, w.late_after_close
+            FROM school s
+            CROSS JOIN LATERAL (
+                SELECT monday, possible, attending, authorised, unauthorised, late,
+                       late_after_close
+                FROM registers_pupilweek w
+                WHERE w.pupil_id = s.id
+                  AND w.monday >= %(first_full)s AND w.monday < %(after_full)s
+                OFFSET 0
+            ) AS w"""
+_EDGE_WEEK = (
+    """
+            UNION ALL
+            SELECT s.id, %(edge{n}_monday)s::date, e.*
+            FROM school s
+            CROSS JOIN LATERAL (
+                SELECT"""
+    + COUNTS
+    + """
+                FROM registers_mark m
+                WHERE m.pupil_id = s.id
+                  AND m.date >= %(edge{n}_from)s AND m.date <= %(edge{n}_to)s
+            ) AS e"""  # a pupil unmarked in the part-week: a row of noughts
+)
+
+
+# Each pupil's details, as the dimensions read them (p), by primary key and
+# by the grouping's unique index, one lookup a pupil: a join here would be
+# planned from the estimated size of pp, and a low estimate made it a loop
+# over every pair of pupils. The whole school alone needs none.
+_DETAILS = f"""
+            CROSS JOIN LATERAL (
+                SELECT * FROM attendance_pupil live WHERE live.id = pp.pupil_id OFFSET 0
+            ) AS live
+            LEFT JOIN LATERAL (
+                SELECT * FROM {GroupedPupil._meta.db_table} g
+                WHERE g.grouping_id = %(grouping)s AND g.pupil_id = pp.pupil_id OFFSET 0
+            ) AS g ON true
+            CROSS JOIN LATERAL (SELECT {GROUPED_DETAILS}) AS p"""
 
 
 def cohort_figures_all(
@@ -181,41 +238,23 @@ def cohort_figures_all(
     dimensions: tuple[str, ...] | None = None,
     grouping_id: int | None = None,
 ) -> dict:
-    """Every dimension of DIMENSIONS, and the week-by-week attendance, from one
-    scan of the marks: what a dashboard needs without a query per table.
+    """Every dimension of DIMENSIONS, and the week-by-week attendance, in one
+    statement: what a dashboard needs without a query per table.
     With `grouping_id`, pupils fall into groups as that grouping froze them.
 
     Returns {dimension: {key: CohortFigures}} plus "weekly": [(monday, %)]. A
     dimension of several columns is keyed by ((column, value), ...).
     """
     wanted = {name: DIMENSIONS[name] for name in (dimensions or DIMENSIONS)}
-    values, named = _split_values(wanted)
-    named_columns = "".join(f", {c}" for c in named)
-    named_of_d = "".join(f", d.{c}" for c in named)
-    # Whole weeks come from the summary the triggers keep (registers_pupilweek);
-    # the part-weeks at either end of the range are counted from the marks,
-    # per pupil so the (pupil, date) index serves even a whole trust's table.
+    columns, sets, masks = _split(wanted)
+    keys = ", ".join(f"k{i}" for i in range(len(columns)))
     first_full, after_full, edge_ranges = week_edges(start, end)
-    edges = "".join(
-        f"""
-            UNION ALL
-            SELECT p.id, m.date - (extract(isodow FROM m.date)::int - 1),{COUNTS}
-            FROM attendance_pupil p
-            JOIN registers_mark m ON m.pupil_id = p.id
-                AND m.date >= %(edge{n}_from)s AND m.date <= %(edge{n}_to)s
-            WHERE p.school_id = %(school)s
-            GROUP BY 1, 2"""
-        for n in range(len(edge_ranges))
-    )
+    edges = "".join(_EDGE_WEEK.replace("{n}", str(n)) for n in range(len(edge_ranges)))
     sql = f"""
-        WITH pw AS (
-            SELECT w.pupil_id, w.monday, w.possible, w.attending, w.authorised,
-                   w.unauthorised, w.late, w.late_after_close
-            FROM registers_pupilweek w
-            JOIN attendance_pupil p ON p.id = w.pupil_id
-            WHERE p.school_id = %(school)s
-              AND w.monday >= %(first_full)s AND w.monday < %(after_full)s
-            {edges}
+        WITH school AS MATERIALIZED (
+            SELECT id FROM attendance_pupil WHERE school_id = %(school)s
+        ),
+        pw AS MATERIALIZED ({_PUPIL_WEEKS}{edges}
         ),
         pp AS (
             -- int, not the bigint sum() gives, so the sums over pupils below
@@ -225,20 +264,19 @@ def cohort_figures_all(
                    sum(late)::int AS late, sum(late_after_close)::int AS late_after_close
             FROM pw GROUP BY pupil_id
         )
-        SELECT d.dim, d.key{named_of_d},
+        SELECT GROUPING({keys}), {keys},
                count(*), sum(possible), sum(attending), sum(authorised), sum(unauthorised),
                sum(late), sum(late_after_close),{ABSENT_PUPILS}
-        FROM pp
-        JOIN attendance_pupil live ON live.id = pp.pupil_id
-        LEFT JOIN {GroupedPupil._meta.db_table} g
-            ON g.pupil_id = pp.pupil_id AND g.grouping_id = %(grouping)s
-        CROSS JOIN LATERAL (SELECT {GROUPED_DETAILS}) AS p
-        CROSS JOIN LATERAL (VALUES {values}) AS d(dim, key{named_columns})
-        WHERE pp.possible > 0
-        GROUP BY d.dim, d.key{named_of_d}
+        FROM (
+            SELECT pp.*, {", ".join(columns)}
+            FROM pp {_DETAILS if set(wanted) != {"school"} else ""}
+            WHERE pp.possible > 0
+        ) AS pupils
+        -- One pass over the pupils for every dimension at once.
+        GROUP BY GROUPING SETS ({", ".join(sets)})
         UNION ALL
-        SELECT 'weekly', monday::text{", NULL" * len(named)}, count(*) FILTER (WHERE possible > 0),
-               sum(possible), sum(attending), 0, 0, 0, 0, 0, 0
+        SELECT -1, monday::text{", NULL" * (len(columns) - 1)},
+               count(*) FILTER (WHERE possible > 0), sum(possible), sum(attending), 0, 0, 0, 0, 0, 0
         FROM pw GROUP BY monday
     """
     params = _params(school_id, start, end) | {
@@ -247,24 +285,31 @@ def cohort_figures_all(
         "grouping": grouping_id,
         **{f"edge{n}_from": a for n, (a, _) in enumerate(edge_ranges)},
         **{f"edge{n}_to": b for n, (_, b) in enumerate(edge_ranges)},
+        # A part-week lies in one week: its Monday.
+        **{
+            f"edge{n}_monday": a - dt.timedelta(days=a.weekday())
+            for n, (a, _) in enumerate(edge_ranges)
+        },
     }
     result: dict = {name: {} for name in DIMENSIONS}
     weekly = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for dim, key, *row in cursor.fetchall():
-            by_column, (pupils, possible, attending, *counts) = row[: len(named)], row[len(named) :]
-            if dim == "weekly":
+        for mask, *row in cursor.fetchall():
+            by_column, (pupils, possible, attending, *counts) = (
+                row[: len(columns)],
+                row[len(columns) :],
+            )
+            if mask == -1:
                 if possible and pupils >= SMALLEST_WEEK:
                     rate = round(100 * float(attending) / float(possible), 1)
-                    weekly.append((dt.date.fromisoformat(key), rate))
+                    weekly.append((dt.date.fromisoformat(by_column[0]), rate))
                 continue
-            columns = wanted[dim]
-            if isinstance(columns, dict):
-                values_of = dict(zip(named, by_column, strict=True))
-                key = tuple((c, str(values_of[c])) for c in columns)
+            dim, names, positions = masks[mask]
+            if isinstance(wanted[dim], dict):
+                key = tuple((c, str(by_column[i])) for c, i in zip(names, positions, strict=True))
             else:
-                key = str(key)
+                key = str(by_column[positions[0]])
             result[dim][key] = _figures(pupils, possible, attending, *counts)
     result["weekly"] = sorted(weekly)
     return result

@@ -16,7 +16,7 @@ from django.utils import timezone
 from attendance.models import RegistrationGroup, School, YearGroup
 from attendance.pupil_groups import DASHBOARD_GROUPS
 
-from . import charts, periods
+from . import charts, past_terms, periods
 from .cohorts import CohortFigures, cohort_figures_all
 from .grouping import grouping_for
 from .models import NationalFigure
@@ -86,15 +86,20 @@ class Dashboard:
     school_hidden: bool = False  # fewer than 5 pupils in the whole period
 
 
-def _overall(school: School, period: periods.Period | None, today: dt.date):
-    if period is None or period.start > today:
-        return None
-    # A comparison needs only the whole-school line, not every split.
-    whole = cohort_figures_all(
-        school.id, period.start, min(period.end, today), dimensions=("school",)
+def _comparisons(school: School, compared: list[periods.Period | None], today: dt.date):
+    """(name, figures) of each term compared with, or None (not started, or
+    no pupil with a possible session in it)."""
+    started = [p for p in compared if p is not None and p.start <= today]
+    # A comparison needs only the whole-school line, and a term that has
+    # ended keeps it (reporting.past_terms).
+    figures = past_terms.whole_school(
+        school.id, list({(p.start, min(p.end, today)) for p in started}), today
     )
-    figures = whole["school"].get("all")
-    return (period.name, figures) if figures else None
+    result = []
+    for p in compared:
+        f = figures.get((p.start, min(p.end, today))) if p in started else None
+        result.append((p.name, f) if f is not None and f.pupils else None)
+    return result
 
 
 def governors_dashboard(
@@ -153,6 +158,11 @@ def governors_dashboard(
             row.hidden = True
     weekly = split["weekly"]
     target = float(school.attendance_target)
+    previous, last_year = _comparisons(
+        school,
+        [periods.previous(all_terms, period), periods.same_last_year(all_terms, period)],
+        today,
+    )
     board = Dashboard(
         school_name=school.name,
         period=period,
@@ -163,8 +173,8 @@ def governors_dashboard(
         by_class=by_class,
         groups=groups,
         weekly=weekly,
-        previous=_overall(school, periods.previous(all_terms, period), today),
-        last_year=_overall(school, periods.same_last_year(all_terms, period), today),
+        previous=previous,
+        last_year=last_year,
         national={
             "overall_absence": national.get(f"{period.season}-overall-absence"),
             "persistent_absence": national.get(f"{period.season}-persistent-absence"),

@@ -73,3 +73,43 @@ class GroupedPupil(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil_id} in {self.grouping}"
+
+
+class PastTermFigures(models.Model):
+    """A whole school's figures for a range of days that has ended (the terms
+    the governors' dashboard compares with), kept so that a comparison costs
+    one row's read rather than a term of every pupil's weeks.
+
+    A trigger on registers_mark (migration 0006) deletes a school's rows
+    whose range holds a mark being written or amended, in the writer's own
+    transaction, so an amendment to a past term is in its figures at once;
+    reporting.past_terms says how a row is stored without racing a writer.
+    A load that writes marks with triggers off must empty this table, as it
+    rebuilds registers_pupilweek.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    end = models.DateField()
+    # The counting rules the figures were worked out by (reporting.past_terms.METHOD):
+    # a row from other rules is worked out again.
+    method = models.CharField(max_length=16)
+    pupils = models.IntegerField()
+    possible = models.IntegerField()
+    attending = models.IntegerField()
+    authorised = models.IntegerField()
+    unauthorised = models.IntegerField()
+    late = models.IntegerField()
+    late_after_close = models.IntegerField()
+    persistent = models.IntegerField()
+    severe = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "start", "end"], name="one_past_figure_set_per_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"school {self.school_id}, {self.start} to {self.end}"
