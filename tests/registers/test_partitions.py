@@ -9,8 +9,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from registers.models import LateArrival, Mark, MarkChange, PupilWeek
+from registers.models import LateArrival, Mark, MarkChange, PupilWeek, Register
 from registers.partitions import YEARS_AHEAD, add_mark_partitions, mark_partitions
+from registers.selectors import register_sheet
 from registers.services import write_mark
 from registers.statistics import figures_by_pupil
 from registers.tasks import add_next_years_partitions
@@ -209,6 +210,18 @@ def relations(node) -> set[str]:
     for child in node.get("Plans", []):
         found |= relations(child)
     return found
+
+
+def test_the_register_page_reads_only_that_years_partition(cast, at_905):
+    write_mark(cast.poppy, DAY, "AM", "/", by=cast.alice, now=london(9, 5), source="register")
+    register = Register.objects.create(
+        group=cast.poppy.registration_group, date=DAY, session="AM", taken_at=london(9, 5)
+    )
+    Mark.objects.filter(pupil=cast.poppy).update(register=register)
+    read = partitions_read(
+        lambda: register_sheet(cast.poppy.registration_group, DAY, "AM", london(9, 5))
+    )
+    assert read == {"registers_mark_2026_27"}
 
 
 def test_a_terms_figures_read_only_that_years_partition(cast):
