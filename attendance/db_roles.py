@@ -10,7 +10,10 @@ that, enforced by PostgreSQL itself rather than by Rollcall's code:
 - history tables (REVOKED) take INSERT and SELECT only, besides the row
   triggers that refuse UPDATE and DELETE even to the owner;
 - a mark is never deleted, and a mark written without its history entry is
-  refused at commit (registers migration 0008).
+  refused at commit (registers migration 0008);
+- no grant at all on a partition (registers_mark's years, migration 0013):
+  rows are written through the partitioned table, whose statement triggers
+  keep the weekly summary, never into a partition behind their back.
 """
 
 from django.conf import settings
@@ -78,6 +81,12 @@ def grant_on(cursor, database_name: str, role: str) -> bool:
         statements.append(
             sql.SQL("REVOKE {} ON {} FROM {}").format(sql.SQL(privileges), sql.Identifier(table), r)
         )
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relispartition AND c.relkind = 'r'"
+    )
+    for (partition,) in cursor.fetchall():
+        statements.append(sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(partition), r))
     for statement in statements:
         cursor.execute(statement)
     return True
