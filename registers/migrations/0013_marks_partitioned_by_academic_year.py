@@ -9,10 +9,11 @@ year's own August off into the next partition; English schools hold no
 sessions in August, so a DfE-period query (census periods) reads the few
 August marks of the partition before at the cost of one more index probe.
 
-Partitions: one named registers_mark_2026_27 for each year from the oldest
-mark's (or at most six years back, the register's retention period) to two
+Partitions: one named registers_mark_2026_27 for each year from six years
+back (the register's retention period, Regulations 2024: the history a
+school brings from its MIS or a pupil's CTF has a year of its own) to two
 years ahead, and registers_mark_earlier (MINVALUE to the first year) for
-history brought in from earlier schools. registers_add_mark_partitions()
+anything older, which the purge may remove. registers_add_mark_partitions()
 makes the years ahead; the migration calls it, and so does beat every night
 (registers.partitions.add_mark_partitions), so next year's partition is
 there two years before its first mark and nobody has to remember. There is
@@ -153,6 +154,12 @@ DECLARE
     newest int;
     made int := 0;
 BEGIN
+    -- Run as the owner, so bounded: a stolen application password cannot
+    -- flood the table with partitions for years to come.
+    IF through > current_date + interval '10 years' THEN
+        RAISE EXCEPTION 'Mark partitions are made at most ten years ahead, not to %', through
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('registers_add_mark_partitions'));
     -- No gap, even after nights the task did not run: from the year after the newest.
     SELECT max(substring(c.relname FROM '^registers_mark_(\d{4})_')::int) INTO newest
@@ -173,19 +180,16 @@ BEGIN
     RETURN made;
 END;
 $$;
+-- The application role is granted it after migrate (attendance/db_roles.py).
+REVOKE EXECUTE ON FUNCTION registers_add_mark_partitions(date, date) FROM PUBLIC;
 """
 
-# Six years back at most (the register's retention period, Regulations 2024):
-# older marks, and history from earlier schools, share registers_mark_earlier.
-# Two years ahead, as registers.partitions.YEARS_AHEAD.
+# Six years back (the register's retention period); two years ahead, as
+# registers.partitions.YEARS_AHEAD.
 PARTITIONS = """
 DO $$
 DECLARE
-    first_day date := greatest(
-        (SELECT min(date) FROM registers_mark_unpartitioned),
-        current_date - interval '6 years'
-    );
-    first_year int := extract(year FROM coalesce(first_day, current_date) - interval '8 months');
+    first_year int := extract(year FROM current_date - interval '6 years' - interval '8 months');
 BEGIN
     EXECUTE format(
         'CREATE TABLE registers_mark_earlier PARTITION OF registers_mark'
@@ -225,12 +229,17 @@ BEGIN
     END IF;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql{settings};
 """
 
 # The date never changes (below), so the check reads the mark's own partition.
-HISTORY_CHECK_IN_ITS_YEAR = HISTORY_CHECK.format(date=" AND m.date = NEW.date")
-HISTORY_CHECK_BY_ID = HISTORY_CHECK.format(date="")
+# A generic plan, pruned as it starts: left to choose, PostgreSQL plans the
+# query afresh for every mark, as a plan pruned in advance looks cheaper, and
+# a register's commit took ten times as long.
+HISTORY_CHECK_IN_ITS_YEAR = HISTORY_CHECK.format(
+    date=" AND m.date = NEW.date", settings=" SET plan_cache_mode = force_generic_plan"
+)
+HISTORY_CHECK_BY_ID = HISTORY_CHECK.format(date="", settings="")
 
 REFERENCES = """
 CREATE FUNCTION registers_refuse_moving_a_mark() RETURNS trigger AS $$
