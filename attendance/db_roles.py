@@ -36,6 +36,10 @@ REVOKED = {
     "django_migrations": "INSERT, UPDATE, DELETE",
 }
 
+# Functions the owner keeps from PUBLIC and lets the application role run:
+# the nightly maker of the marks' partitions (registers migration 0013).
+GRANTED_FUNCTIONS = ["registers_add_mark_partitions(date, date)"]
+
 
 def role_exists(cursor, role: str) -> bool:
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
@@ -81,6 +85,10 @@ def grant_on(cursor, database_name: str, role: str) -> bool:
         statements.append(
             sql.SQL("REVOKE {} ON {} FROM {}").format(sql.SQL(privileges), sql.Identifier(table), r)
         )
+    for function in GRANTED_FUNCTIONS:
+        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [function])
+        if cursor.fetchone()[0]:
+            statements.append(sql.SQL(f"GRANT EXECUTE ON FUNCTION {function} TO {{}}").format(r))
     cursor.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = 'public' AND c.relispartition AND c.relkind = 'r'"
