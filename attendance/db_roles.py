@@ -10,7 +10,10 @@ that, enforced by PostgreSQL itself rather than by Rollcall's code:
 - history tables (REVOKED) take INSERT and SELECT only, besides the row
   triggers that refuse UPDATE and DELETE even to the owner;
 - a mark is never deleted, and a mark written without its history entry is
-  refused at commit (registers migration 0008).
+  refused at commit (registers migration 0008);
+- no grant at all on a partition (registers_mark's years, migration 0013):
+  rows are written through the partitioned table, whose statement triggers
+  keep the weekly summary, never into a partition behind their back.
 """
 
 from django.conf import settings
@@ -32,6 +35,10 @@ REVOKED = {
     "registers_mark": "DELETE",
     "django_migrations": "INSERT, UPDATE, DELETE",
 }
+
+# Functions the owner keeps from PUBLIC and lets the application role run:
+# the nightly maker of the marks' partitions (registers migration 0013).
+GRANTED_FUNCTIONS = ["registers_add_mark_partitions(date, date)"]
 
 
 def role_exists(cursor, role: str) -> bool:
@@ -78,6 +85,16 @@ def grant_on(cursor, database_name: str, role: str) -> bool:
         statements.append(
             sql.SQL("REVOKE {} ON {} FROM {}").format(sql.SQL(privileges), sql.Identifier(table), r)
         )
+    for function in GRANTED_FUNCTIONS:
+        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [function])
+        if cursor.fetchone()[0]:
+            statements.append(sql.SQL(f"GRANT EXECUTE ON FUNCTION {function} TO {{}}").format(r))
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'public' AND c.relispartition AND c.relkind = 'r'"
+    )
+    for (partition,) in cursor.fetchall():
+        statements.append(sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(partition), r))
     for statement in statements:
         cursor.execute(statement)
     return True

@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "penalties.tasks.check_all_thresholds",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Nightly, and idempotent: a year's partition of the marks is made two
+    # years before its first mark (registers/partitions.py).
+    "add-mark-partitions": {
+        "task": "registers.tasks.add_next_years_partitions",
+        "schedule": crontab(hour=1, minute=45),
+    },
 }
 
 # GOV.UK Notify sends parents' texts and emails when a key is set; without

@@ -68,7 +68,9 @@ class CaseSession(models.Model):
     """A session counted in the breach, with its code when the case was opened."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
-    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="+")
+    # PostgreSQL keeps this reference as a foreign key to the mark's (id, date)
+    # (migration 0005): Django's own cannot refer to a partitioned table's id.
+    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     date = models.DateField()
     session = models.CharField(max_length=2)
     code = models.CharField(max_length=2)

@@ -149,7 +149,11 @@ class Mark(models.Model):
 class MarkChange(models.Model):
     """An entry in a mark's history; written once, never updated or deleted."""
 
-    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="changes")
+    # Checked by triggers, not a foreign key: marks are partitioned by year
+    # (migration 0013) and no foreign key can refer to their id alone.
+    mark = models.ForeignKey(
+        Mark, on_delete=models.PROTECT, related_name="changes", db_constraint=False
+    )
     old_code = models.CharField(max_length=2, blank=True)
     new_code = models.CharField(max_length=2)
     old_minutes_late = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -185,7 +189,10 @@ class LateArrival(models.Model):
     """The office late book: who arrived when, why and with whom."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="late_arrivals")
-    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="late_arrivals")
+    # Checked by triggers, as MarkChange.mark (migration 0013).
+    mark = models.ForeignKey(
+        Mark, on_delete=models.PROTECT, related_name="late_arrivals", db_constraint=False
+    )
     arrived_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
     brought_by = models.CharField(max_length=100, blank=True)

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from attendance.models import School
 
+from .partitions import add_mark_partitions
 from .services import close_due_registers, prefill_planned_marks
 from .untaken import deliver_reminder, send_register_reminders
 
@@ -21,6 +22,12 @@ def prefill_registers() -> int:
     return sum(
         prefill_planned_marks(s, timezone.localdate(now, s.tz), now) for s in School.objects.all()
     )
+
+
+@shared_task(acks_late=True)
+def add_next_years_partitions() -> int:
+    """Every night: next years' partitions of the marks, made long before a mark needs them."""
+    return add_mark_partitions(timezone.localdate())
 
 
 @shared_task(acks_late=True)
