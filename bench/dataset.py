@@ -407,7 +407,9 @@ def _load_marks(spec: Spec, plan: list, rng: random.Random) -> None:
         for table, name, definition in saved:
             conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for _, definition in indexes:
-            conn.execute(definition)
+            # A partitioned table's index is listed as made ON ONLY the
+            # parent; made again, it must reach every year's partition.
+            conn.execute(definition.replace(" ON ONLY ", " ON "))
         conn.execute("DELETE FROM registers_pupilweek")
         conn.execute(
             """

@@ -272,7 +272,10 @@ def main() -> None:
         weeks = school_weeks()
         (pupils,) = conn.execute("SELECT count(*) FROM attendance_pupil").fetchone()
         (marks,) = conn.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'registers_mark'"
+            # The planner's row counts, summed over the year partitions.
+            "SELECT coalesce(sum(c.reltuples), 0)::bigint FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'registers_mark'::regclass"
         ).fetchone()
         print(
             f"{pupils:,} pupils in {len(spec.pupils)} schools, ~{marks:,} marks,"

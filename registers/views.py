@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from attendance import authorizers, codes, view_log
 from attendance import selectors as core
 from attendance.http import get_object_or_404, search_text
-from attendance.models import Pupil, RegistrationGroup
+from attendance.models import Pupil
 from attendance.school_calendar import SchoolCalendar
 
 from . import rules, selectors, services
@@ -78,9 +78,7 @@ def _entries(post) -> tuple[list[services.Entry], list[str]]:
 
 @require_http_methods(["GET", "POST"])
 def register_page(request, group_id: int, day: str, session: str):
-    group = get_object_or_404(
-        RegistrationGroup.objects.select_related("academic_year__school"), pk=group_id
-    )
+    group = selectors.register_group(group_id)
     require_register(request.user, group)
     date = parse_day(day)
     if date is None or session not in Session.values:

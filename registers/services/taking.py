@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from attendance import codes
 from attendance.models import Pupil, RegistrationGroup, School, User
 from attendance.selectors import pupils_on_roll
 
 from .. import rules
+from ..bulk import update_marks
 from ..models import Mark, MarkChange, Session
 from ..selectors import REGISTER_PUPIL_FIELDS
 from .marks import SYSTEM_NAME, history_entry, lock_register, may_decide
@@ -125,9 +127,9 @@ def take_register(
         }
         current = {
             m.pupil_id: m
-            for m in Mark.objects.select_for_update(of=("self",))
-            .select_related("entered_by")
-            .filter(pupil_id__in=on_roll, date=day, session=session)
+            for m in Mark.objects.select_for_update().filter(
+                pupil_id__in=on_roll, date=day, session=session
+            )
         }
         teacher_codes = {c.code for c in codes.enterable_by_teacher()}
         valid_codes = {c.code for c in codes.in_use()}
@@ -177,6 +179,8 @@ def take_register(
                 outcome.errors.append(_late_without_minutes(school, session, pupil, as_teacher))
                 continue
             to_write.append(replace(entry, minutes_late=minutes))
+        # Who saved each mark in conflict, in one query, only when there are any.
+        prefetch_related_objects([c.current for c in outcome.conflicts if c.current], "entered_by")
         if outcome.errors:
             return outcome
         if any(e.pupil_id in current for e in to_write) and not reason.strip():
@@ -280,7 +284,7 @@ def _write_register_marks(register, on_roll, current, entries, by, now, reason):
     ]
     MarkChange.objects.bulk_create(changes)
     if changed:
-        Mark.objects.bulk_update(
+        update_marks(
             changed,
             [
                 "code",
