@@ -122,6 +122,8 @@ def ensure(spec: Spec, rebuild: bool = False) -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         found = _built_by(conn, name)
         if found == spec.label() and not rebuild:
+            # Built by an earlier release: measured on this one's schema.
+            _manage(url, "migrate", "--no-input", "-v", "0")
             return url
         if found is not None and not found.startswith(BUILT_BY):
             raise SystemExit(
@@ -143,24 +145,11 @@ def ensure(spec: Spec, rebuild: bool = False) -> str:
             )
         )
     started = time.perf_counter()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DATABASE_OWNER_URL": owner_url(url),
-        "DATABASE_AS_OWNER": "true",
-        "DEBUG": "true",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    _manage(url, "migrate", "--no-input", "-v", "0")
     subprocess.run(
         [sys.executable, str(Path(__file__)), "--populate", spec.to_json()],
         cwd=ROOT,
-        env=env,
+        env=_owner_env(url),
         check=True,
     )
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
@@ -171,6 +160,21 @@ def ensure(spec: Spec, rebuild: bool = False) -> str:
         )
     print(f"dataset: built {spec.label()} in {time.perf_counter() - started:.0f} s", flush=True)
     return url
+
+
+def _owner_env(url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DATABASE_OWNER_URL": owner_url(url),
+        "DATABASE_AS_OWNER": "true",
+        "DEBUG": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _manage(url: str, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=_owner_env(url), check=True)
 
 
 # --- the build itself, in a child process with Django set up as the owner ---
