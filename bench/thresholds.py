@@ -202,20 +202,37 @@ def fresh_statistics(superuser) -> None:
 def stale_statistics(superuser) -> None:
     """penalties_case analyzed while empty; no column statistics for marks and pupils."""
     superuser.execute("ANALYZE penalties_case, penalties_casesession")
+    # The marks' year partitions hold their own statistics beside the
+    # whole table's.
     superuser.execute(
         "DELETE FROM pg_statistic WHERE starelid IN"
         " ('registers_mark'::regclass, 'attendance_pupil'::regclass)"
+        " OR starelid IN (SELECT inhrelid FROM pg_inherits"
+        " WHERE inhparent = 'registers_mark'::regclass)"
     )
+
+
+def storage_tables(superuser) -> list[str]:
+    """TABLES, with a partitioned one as its partitions (where autovacuum runs)."""
+    names = []
+    for table in TABLES:
+        parts = superuser.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass",
+            [table],
+        ).fetchall()
+        names += [p for (p,) in parts] or [table]
+    return names
 
 
 @contextlib.contextmanager
 def autovacuum_off(superuser):
+    tables = storage_tables(superuser)
     try:
-        for table in TABLES:
+        for table in tables:
             superuser.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
         yield
     finally:
-        for table in TABLES:
+        for table in tables:
             superuser.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
         fresh_statistics(superuser)
 
