@@ -59,6 +59,12 @@ def statements_of_the_job(school) -> list[tuple[str, object]]:
 
 def plan(sql: str, params) -> dict:
     with connection.cursor() as cursor:
+        # A year's partition of the test's few marks is a page or two, where
+        # reading it all is the right plan; at a trust's scale it is not.
+        # What this guards is which index serves each read, and that the
+        # plan does not wait on statistics: with sequential scans priced out,
+        # a statement that cannot use the partial index still shows it.
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN (FORMAT JSON) " + cursor.cursor.mogrify(sql, params))
         (document,) = cursor.fetchone()
     return (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
@@ -70,17 +76,39 @@ def nodes(node: dict):
         yield from nodes(child)
 
 
+def partitions_of_the_marks() -> tuple[set[str], dict[str, str]]:
+    """The marks' year partitions holding marks, and each of their indexes' names as the
+    whole table's index is named (mark_threshold_codes, not
+    registers_mark_2026_27_pupil_id_date_idx)."""
+    with connection.cursor() as cursor:
+        # A year's partition with no marks is read in no time, however.
+        cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM registers_mark")
+        tables = {"registers_mark"} | {name for (name,) in cursor.fetchall()}
+        cursor.execute(
+            "SELECT c.relname, p.relname FROM pg_inherits i"
+            " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent"
+            " JOIN pg_index x ON x.indexrelid = p.oid"
+            " WHERE x.indrelid = 'registers_mark'::regclass"
+        )
+        return tables, dict(cursor.fetchall())
+
+
 def how_marks_are_read(tree: dict) -> set[str]:
-    """Each read of registers_mark, as "<node type> <index>"."""
+    """Each read of registers_mark (any year's partition), as "<node type> <index>"."""
+    tables, parent_index = partitions_of_the_marks()
+
+    def index_of(node):
+        return parent_index.get(node.get("Index Name", ""), node.get("Index Name", ""))
+
     reads = set()
     for node in nodes(tree):
-        if node.get("Relation Name") != "registers_mark":
+        if node.get("Relation Name") not in tables:
             continue
         if node["Node Type"] == "Bitmap Heap Scan":
-            index = {n.get("Index Name") for n in nodes(node) if "Index Name" in n}
+            index = {index_of(n) for n in nodes(node) if "Index Name" in n}
             reads.add(f"Bitmap Heap Scan {','.join(sorted(index))}")
         else:
-            reads.add(f"{node['Node Type']} {node.get('Index Name', '')}".strip())
+            reads.add(f"{node['Node Type']} {index_of(node)}".strip())
     return reads
 
 
