@@ -111,7 +111,7 @@ def _columns(alias: str, model, names=None) -> tuple[list[str], str]:
     and the same columns as SQL under `alias`."""
     fields = [f for f in model._meta.concrete_fields if names is None or f.attname in names]
     quote = connection.ops.quote_name
-    return [f.attname for f in fields], ", ".join(f"{alias}.{quote(f.column)}" for f in fields)
+    return [f.attname for f in fields], ", ".join(f"{alias}.{quote(str(f.column))}" for f in fields)
 
 
 def register_group(group_id: int) -> RegistrationGroup:
@@ -169,12 +169,11 @@ def _pupils_and_marks(members, day: dt.date, session: str) -> tuple[list[Pupil],
     pupil_fields = [
         f.attname for f in Pupil._meta.concrete_fields if f.attname in REGISTER_PUPIL_FIELDS
     ]
-    mark_fields = [f.attname for f in Mark._meta.concrete_fields]
+    mark_fields, mark_sql = _columns("m", Mark)
     inner, params = members.values_list(*pupil_fields).order_by().query.sql_with_params()
-    quote = connection.ops.quote_name
     sql = (
-        f"SELECT p.*, {', '.join('m.' + quote(f.column) for f in Mark._meta.concrete_fields)}"
-        f" FROM ({inner}) AS p LEFT JOIN {quote(Mark._meta.db_table)} m"
+        f"SELECT p.*, {mark_sql}"
+        f" FROM ({inner}) AS p LEFT JOIN {Mark._meta.db_table} m"
         " ON m.pupil_id = p.id AND m.date = %s AND m.session = %s"
         " ORDER BY p.legal_surname, p.legal_first_name, p.id"
     )

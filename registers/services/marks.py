@@ -268,14 +268,19 @@ def lock_register(group: RegistrationGroup, day: dt.date, session: str) -> Regis
     Register.objects.bulk_create(
         [Register(group=group, date=day, session=session)], ignore_conflicts=True
     )
-    return _locked_register(group, day, session)
+    made = _locked_register(group, day, session)
+    if made is None:  # cannot happen: it was made above or by another writer
+        raise Register.DoesNotExist(f"{group} {day} {session}")
+    return made
 
 
 def _locked_register(group: RegistrationGroup, day: dt.date, session: str) -> Register | None:
     # A plain statement: every register save and mark written takes this
     # lock, and the ORM's select_for_update cost more than the query.
     fields = [f.attname for f in Register._meta.concrete_fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in Register._meta.concrete_fields)
+    columns = ", ".join(
+        connection.ops.quote_name(str(f.column)) for f in Register._meta.concrete_fields
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {Register._meta.db_table}"
