@@ -151,30 +151,39 @@ class Browser:
     cookies (secure ones too, as the proxy's client would) and one
     keep-alive connection; says X-Forwarded-Proto: https."""
 
-    def __init__(self, address: str, cookies: dict[str, str] | None = None):
+    def __init__(self, address: str, cookies: dict[str, str] | None = None, timeout: int = 60):
         self.address = address
         self.cookies = dict(cookies or {})
-        self.connection = http.client.HTTPConnection(address, timeout=60)
+        self.connection = http.client.HTTPConnection(address, timeout=timeout)
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        headers = {
+    def send(
+        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+    ) -> tuple[http.client.HTTPResponse, str]:
+        """One request, with `headers` besides the browser's own; the
+        response and its body, the cookies it sets kept."""
+        sent = {
             "Host": "localhost",
             "X-Forwarded-Proto": "https",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **(headers or {}),
         }
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"https://localhost{path}"
-            headers["Origin"] = "https://localhost"
-        self.connection.request(method, path, body=body, headers=headers)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Referer"] = f"https://localhost{path}"
+            sent["Origin"] = "https://localhost"
+        self.connection.request(method, path, body=body, headers=sent)
         response = self.connection.getresponse()
         text = response.read().decode()
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
+        return response, text
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
+        response, text = self.send(method, path, form)
         return response.status, text
 
     def get(self, path: str) -> str:

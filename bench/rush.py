@@ -317,34 +317,19 @@ class Flow(Exception):
     """A page that did not answer as a browser expects: the flow stops there."""
 
 
-class Browser:
-    """One person's browser behind the TLS proxy (as harness.Browser), saying
-    which phase and page each request is in X-Bench-Tag for the access log."""
+class Browser(harness.Browser):
+    """One person's browser (harness.Browser), saying which phase and page
+    each request is in X-Bench-Tag for the access log, and recording it."""
 
     def __init__(self, address, phase: str, hits: list[Hit], cookies=None, split=None):
-        self.address, self.phase, self.hits, self.split = address, phase, hits, split
-        self.cookies = dict(cookies or {})
-        self.connection = http.client.HTTPConnection(address, timeout=120)
+        super().__init__(address, cookies, timeout=120)
+        self.phase, self.hits, self.split = phase, hits, split
 
     def go(self, page: str, method: str, path: str, form=None, expect=200) -> tuple[str, str]:
         """(body, Location) of one request; a different status stops the flow."""
-        headers = {
-            "Host": "localhost",
-            "X-Forwarded-Proto": "https",
-            "X-Bench-Tag": f"{self.phase}|{page}",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-        }
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"https://localhost{path}"
-            headers["Origin"] = "https://localhost"
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            text = response.read().decode()
+            response, text = self.send(method, path, form, {"X-Bench-Tag": f"{self.phase}|{page}"})
         except (OSError, http.client.HTTPException) as exc:
             self.connection.close()
             self.hits.append(Hit(self.phase, page, time.perf_counter() - started, repr(exc)))
@@ -352,10 +337,6 @@ class Browser:
         took = time.perf_counter() - started
         if self.split:
             self.split(page)
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
         location = urllib.parse.urlsplit(response.getheader("Location") or "")
         where = location.path + (f"?{location.query}" if location.query else "")
         error = "" if response.status == expect else f"{response.status}"

@@ -106,7 +106,7 @@ def register_sheet(
 # school, a register with its taker) cost four times the queries themselves.
 
 
-def _columns(alias: str, model, names=None) -> tuple[list[str], str]:
+def columns_of(alias: str, model, names=None) -> tuple[list[str], str]:
     """A model's fields (all, or those in `names`) as from_db wants them,
     and the same columns as SQL under `alias`."""
     fields = [f for f in model._meta.concrete_fields if names is None or f.attname in names]
@@ -118,9 +118,9 @@ def register_group(group_id: int) -> RegistrationGroup:
     """The class with its academic year and school (404 if there is none)."""
     if not 0 < group_id < 2**63:  # not an id PostgreSQL could hold
         raise Http404("No such register")
-    group_fields, group_sql = _columns("g", RegistrationGroup)
-    year_fields, year_sql = _columns("y", AcademicYear)
-    school_fields, school_sql = _columns("s", School)
+    group_fields, group_sql = columns_of("g", RegistrationGroup)
+    year_fields, year_sql = columns_of("y", AcademicYear)
+    school_fields, school_sql = columns_of("s", School)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {group_sql}, {year_sql}, {school_sql}"
@@ -142,8 +142,8 @@ def register_group(group_id: int) -> RegistrationGroup:
 
 
 def _register_with_taker(group: RegistrationGroup, day: dt.date, session: str) -> Register | None:
-    register_fields, register_sql = _columns("r", Register)
-    user_fields, user_sql = _columns("u", User, {"id", "username", "first_name", "last_name"})
+    register_fields, register_sql = columns_of("r", Register)
+    user_fields, user_sql = columns_of("u", User, {"id", "username", "first_name", "last_name"})
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {register_sql}, {user_sql} FROM {Register._meta.db_table} r"
@@ -169,7 +169,7 @@ def _pupils_and_marks(members, day: dt.date, session: str) -> tuple[list[Pupil],
     pupil_fields = [
         f.attname for f in Pupil._meta.concrete_fields if f.attname in REGISTER_PUPIL_FIELDS
     ]
-    mark_fields, mark_sql = _columns("m", Mark)
+    mark_fields, mark_sql = columns_of("m", Mark)
     inner, params = members.values_list(*pupil_fields).order_by().query.sql_with_params()
     sql = (
         f"SELECT p.*, {mark_sql}"

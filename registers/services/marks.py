@@ -13,6 +13,7 @@ from attendance.models import Pupil, RegistrationGroup, User
 from attendance.roles import roles_of
 
 from ..models import Mark, MarkChange, Register, Session
+from ..selectors import columns_of
 
 SYSTEM_NAME = "Rollcall"
 
@@ -277,13 +278,10 @@ def lock_register(group: RegistrationGroup, day: dt.date, session: str) -> Regis
 def _locked_register(group: RegistrationGroup, day: dt.date, session: str) -> Register | None:
     # A plain statement: every register save and mark written takes this
     # lock, and the ORM's select_for_update cost more than the query.
-    fields = [f.attname for f in Register._meta.concrete_fields]
-    columns = ", ".join(
-        connection.ops.quote_name(str(f.column)) for f in Register._meta.concrete_fields
-    )
+    fields, columns = columns_of("r", Register)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {Register._meta.db_table}"
+            f"SELECT {columns} FROM {Register._meta.db_table} r"
             " WHERE group_id = %s AND date = %s AND session = %s FOR UPDATE",
             [group.pk, day, session],
         )
